@@ -1,0 +1,1 @@
+"""Sawt consultations: Public consultations: questionnaires, responses and result tallies."""

@@ -1,0 +1,1 @@
+"""Sawt petitions: Petition channels, petitions, sponsors, signatures, counts, thresholds and official responses."""

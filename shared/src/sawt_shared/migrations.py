@@ -1,0 +1,105 @@
+"""Schema migrations with Alembic, one history per service.
+
+Each service keeps its migrations in its package (``<service>/migrations``, with
+``env.py`` calling :func:`run_alembic_env`), so the same files ship in its image.
+``sawt-migrate <service>`` applies them; the local stack and the tests call
+:func:`upgrade_to_head`. Migrations are written as plain SQL through ``op.execute``:
+the services talk to PostgreSQL with asyncpg, and SQLAlchemy is only Alembic's
+connection layer here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import Connection, pool
+from sqlalchemy.ext.asyncio import async_engine_from_config
+
+__all__ = ["alembic_config", "main", "run_alembic_env", "sqlalchemy_url", "upgrade_to_head"]
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """The asyncpg DSN as SQLAlchemy names it (``postgresql+asyncpg://``)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if database_url.startswith(scheme):
+            return "postgresql+asyncpg://" + database_url[len(scheme) :]
+    return database_url
+
+
+def alembic_config(service: str, database_url: str) -> Config:
+    """An Alembic configuration for ``service``'s migrations against ``database_url``."""
+    cfg = Config()
+    cfg.set_main_option("script_location", f"{service}:migrations")
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(database_url).replace("%", "%%"))
+    cfg.set_main_option("version_table", "alembic_version")
+    return cfg
+
+
+def upgrade_to_head(service: str, database_url: str) -> None:
+    """Apply every migration of ``service`` that the database lacks."""
+    command.upgrade(alembic_config(service, database_url), "head")
+
+
+def _run_sync(connection: Connection) -> None:
+    context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online(cfg: Config) -> None:
+    engine = async_engine_from_config(
+        cfg.get_section(cfg.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
+    )
+    async with engine.connect() as connection:
+        await connection.run_sync(_run_sync)
+    await engine.dispose()
+
+
+def run_alembic_env() -> None:
+    """The body of every service's ``migrations/env.py``."""
+    if context.is_offline_mode():
+        context.configure(url=context.config.get_main_option("sqlalchemy.url"), literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+    asyncio.run(_run_online(context.config))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``sawt-migrate SERVICE [upgrade|current|history|revision -m MSG]``."""
+    parser = argparse.ArgumentParser(
+        prog="sawt-migrate", description="Apply or author a Sawt service's schema migrations."
+    )
+    parser.add_argument(
+        "service", choices=["identity", "petitions", "consultations", "notifications"]
+    )
+    parser.add_argument(
+        "action",
+        nargs="?",
+        default="upgrade",
+        choices=["upgrade", "current", "history", "revision"],
+    )
+    parser.add_argument("-m", "--message", help="Message of a new revision.")
+    parser.add_argument("--database-url", help="Defaults to <SERVICE>_DATABASE_URL.")
+    args = parser.parse_args(argv)
+    url = args.database_url or os.environ.get(f"{args.service.upper()}_DATABASE_URL")
+    if not url:
+        print(f"set {args.service.upper()}_DATABASE_URL or pass --database-url", file=sys.stderr)
+        return 2
+    cfg = alembic_config(args.service, url)
+    if args.action == "upgrade":
+        command.upgrade(cfg, "head")
+    elif args.action == "current":
+        command.current(cfg, verbose=True)
+    elif args.action == "history":
+        command.history(cfg)
+    else:
+        if not args.message:
+            parser.error("revision needs -m MESSAGE")
+        command.revision(cfg, message=args.message)
+    return 0
