@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import asyncpg
 import pytest_asyncio
 from aiokafka import AIOKafkaProducer
+
 from sawt_shared import inbox, outbox
 from sawt_shared.db import create_pool
 from sawt_shared.kafka import create_producer, dlq_topic, ensure_topics

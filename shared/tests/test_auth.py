@@ -19,6 +19,11 @@ import uvicorn
 from fastapi import Depends, FastAPI
 from joserfc import jws
 from joserfc.jwk import RSAKey
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
 from sawt_shared.auth import (
     AccessToken,
     JWKSCache,
@@ -44,10 +49,6 @@ from sawt_shared.testing.tokens import (
     encode_unsecured,
     signing_key,
 )
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
 # --------------------------------------------------------------------------- #
 # The identity service's JWKS endpoint, over real HTTP

@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+
 from sawt_shared.errors import (
     Conflict,
     TooManyRequests,

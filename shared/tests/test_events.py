@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from sawt_shared.events import EventEnvelope, MalformedEvent, catalogue, event_class
 from sawt_shared.events.asyncapi import DOCUMENT_PATH, build_document, render_document
 from sawt_shared.testing.sample import SampleHappened

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
+
 from sawt_shared.db import Connection
 from sawt_shared.events import EventEnvelope
 from sawt_shared.inbox import EventConsumer, ReceivedEvent, run_consumer

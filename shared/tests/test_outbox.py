@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiokafka.structs import ConsumerRecord
+
 from sawt_shared.db import Connection
 from sawt_shared.events import EventEnvelope, MalformedEvent
 from sawt_shared.inbox import EventConsumer, ReceivedEvent, run_consumer

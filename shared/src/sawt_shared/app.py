@@ -30,6 +30,7 @@ from sawt_shared.inbox import EventConsumer, run_consumer
 from sawt_shared.kafka import create_producer
 from sawt_shared.logging import configure_logging, current_request_id
 from sawt_shared.outbox import Outbox, OutboxRelay
+from sawt_shared.ratelimit import RateLimiter
 from sawt_shared.settings import ServiceSettings
 
 __all__ = ["OutboxDep", "Runtime", "RuntimeDep", "create_service_app"]
@@ -47,6 +48,7 @@ class Runtime:
     outbox: Outbox
     http: httpx.AsyncClient
     verifier: TokenVerifier
+    limiter: RateLimiter
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     def group_id(self, consumer: str) -> str:
@@ -102,6 +104,7 @@ def create_service_app(
                 ),
                 http=http,
                 verifier=verifier,
+                limiter=RateLimiter(settings.rate_limit_storage),
             )
             app.state.runtime = runtime
             app.state.pool = pool

@@ -62,6 +62,14 @@ class ServiceSettings(BaseSettings):
     consumer_max_attempts: int = Field(
         5, description="Tries of one event before it goes to the dead-letter topic."
     )
+    rate_limit_storage: str = Field(
+        "async+memory://",
+        description="`limits` storage URI for rate limits; share one store across replicas.",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Proxies (addresses or CIDR) whose X-Forwarded-For header is believed.",
+    )
     consumer_retry_backoff: float = Field(
         0.2, description="First backoff in seconds between tries; doubles each time."
     )
