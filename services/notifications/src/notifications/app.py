@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
-from sawt_shared.app import create_service_app
 
 from notifications.settings import NotificationsSettings
+from sawt_shared.app import create_service_app
 
 __all__ = ["create_app"]
 

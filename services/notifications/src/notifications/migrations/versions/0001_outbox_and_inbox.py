@@ -8,6 +8,7 @@ Create Date: 2026-11-30
 from collections.abc import Sequence
 
 from alembic import op
+
 from sawt_shared import inbox, outbox
 
 revision: str = "0001"
