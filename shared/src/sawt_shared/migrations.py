@@ -3,31 +3,38 @@
 Each service keeps its migrations in its package (``<service>/migrations``, with
 ``env.py`` calling :func:`run_alembic_env`), so the same files ship in its image.
 ``sawt-migrate <service>`` applies them; the local stack and the tests call
-:func:`upgrade_to_head`. Migrations are written as plain SQL through ``op.execute``:
-the services talk to PostgreSQL with asyncpg, and SQLAlchemy is only Alembic's
-connection layer here.
+:func:`upgrade_to_head`. Migrations are written as plain SQL scripts through
+``op.execute``: the services talk to PostgreSQL with asyncpg, and SQLAlchemy is
+only Alembic's connection layer here. Alembic connects with psycopg, whose simple
+query protocol runs a script of several statements in one ``op.execute`` (asyncpg
+prepares every statement and refuses that).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Connection, pool
-from sqlalchemy.ext.asyncio import async_engine_from_config
+from sqlalchemy import Connection, engine_from_config, pool
 
-__all__ = ["alembic_config", "main", "run_alembic_env", "sqlalchemy_url", "upgrade_to_head"]
+__all__ = [
+    "MIGRATION_LOCK",
+    "alembic_config",
+    "main",
+    "run_alembic_env",
+    "sqlalchemy_url",
+    "upgrade_to_head",
+]
 
 
 def sqlalchemy_url(database_url: str) -> str:
-    """The asyncpg DSN as SQLAlchemy names it (``postgresql+asyncpg://``)."""
+    """The service's DSN as SQLAlchemy names it for psycopg (``postgresql+psycopg://``)."""
     for scheme in ("postgresql://", "postgres://"):
         if database_url.startswith(scheme):
-            return "postgresql+asyncpg://" + database_url[len(scheme) :]
+            return "postgresql+psycopg://" + database_url[len(scheme) :]
     return database_url
 
 
@@ -45,19 +52,33 @@ def upgrade_to_head(service: str, database_url: str) -> None:
     command.upgrade(alembic_config(service, database_url), "head")
 
 
+#: Key of the session advisory lock held while migrating, so two ``sawt-migrate`` runs
+#: (two pods' jobs, or ``up`` and a test) never apply the same migration at once.
+MIGRATION_LOCK = 0x5A17_0001
+
+
 def _run_sync(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=None, transaction_per_migration=True)
-    with context.begin_transaction():
-        context.run_migrations()
+    connection.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
+    connection.commit()
+    try:
+        context.configure(
+            connection=connection, target_metadata=None, transaction_per_migration=True
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+        connection.commit()
 
 
-async def _run_online(cfg: Config) -> None:
-    engine = async_engine_from_config(
+def _run_online(cfg: Config) -> None:
+    engine = engine_from_config(
         cfg.get_section(cfg.config_ini_section, {}), prefix="sqlalchemy.", poolclass=pool.NullPool
     )
-    async with engine.connect() as connection:
-        await connection.run_sync(_run_sync)
-    await engine.dispose()
+    with engine.connect() as connection:
+        _run_sync(connection)
+    engine.dispose()
 
 
 def run_alembic_env() -> None:
@@ -67,7 +88,7 @@ def run_alembic_env() -> None:
         with context.begin_transaction():
             context.run_migrations()
         return
-    asyncio.run(_run_online(context.config))
+    _run_online(context.config)
 
 
 def main(argv: list[str] | None = None) -> int:
