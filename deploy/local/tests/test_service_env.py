@@ -1,0 +1,42 @@
+from sawt_stack.config import StackConfig
+from sawt_stack.services import render_env_file, service_argv, service_env, stack_service_env
+
+
+def test_service_env_uses_the_service_prefix() -> None:
+    env = service_env(
+        "petitions", "postgresql://p:p@127.0.0.1:1/p", "127.0.0.1:9092", topic_prefix="t1."
+    )
+
+    assert env == {
+        "PETITIONS_DATABASE_URL": "postgresql://p:p@127.0.0.1:1/p",
+        "PETITIONS_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+        "PETITIONS_SERVICE_NAME": "petitions",
+        "PETITIONS_JWKS_URL": "http://127.0.0.1:8001/.well-known/jwks.json",
+        "PETITIONS_TOKEN_ISSUER": "http://127.0.0.1:8001",
+        "PETITIONS_TOPIC_PREFIX": "t1.",
+        "PETITIONS_CONSUMER_GROUP_PREFIX": "t1.",
+    }
+
+
+def test_stack_env_points_at_the_identity_port_in_use() -> None:
+    config = StackConfig.from_env({"SAWT_IDENTITY_PORT": "9101", "SAWT_PG_PORT": "6001"})
+
+    env = stack_service_env(config, "consultations")
+
+    assert env["CONSULTATIONS_TOKEN_ISSUER"] == "http://127.0.0.1:9101"
+    assert env["CONSULTATIONS_JWKS_URL"] == "http://127.0.0.1:9101/.well-known/jwks.json"
+    assert env["CONSULTATIONS_DATABASE_URL"].endswith("@127.0.0.1:6001/consultations")
+    assert env["CONSULTATIONS_TOPIC_PREFIX"] == ""
+
+
+def test_env_file_is_sorted_key_value_lines() -> None:
+    assert render_env_file({"B": "2", "A": "x=y"}) == "A=x=y\nB=2\n"
+
+
+def test_service_command_line_carries_its_markers() -> None:
+    argv = service_argv("/venv/bin/python", "identity", 8001, "/repo/.stack/run/identity.env")
+
+    assert argv[:5] == ["/venv/bin/python", "-m", "uvicorn", "--factory", "identity.app:create_app"]
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--port") + 1] == "8001"
+    assert argv[argv.index("--env-file") + 1] == "/repo/.stack/run/identity.env"
