@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+
 from sawt_shared.kafka import DOMAINS, all_topics
 
 ROOT = Path(__file__).resolve().parent.parent

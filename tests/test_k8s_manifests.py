@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from sawt_shared.kafka import all_topics
 
 ROOT = Path(__file__).resolve().parent.parent
