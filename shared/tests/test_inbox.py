@@ -18,6 +18,8 @@ from sawt_shared.db import Connection
 from sawt_shared.events import EventEnvelope
 from sawt_shared.inbox import EventConsumer, ReceivedEvent, run_consumer
 from sawt_shared.kafka import dlq_topic, ensure_topics
+from sawt_shared.logging import current_request_id
+from sawt_shared.outbox import Outbox, OutboxRelay
 from sawt_shared.testing import StackEnv, consume_until, wait_until
 from sawt_shared.testing.sample import SampleHappened, record_effect
 
@@ -227,3 +229,41 @@ async def test_a_malformed_record_is_dead_lettered_at_once(
         await asyncio.gather(task, return_exceptions=True)
     [dead] = [r for r in records if r.key == marker]
     assert dict(dead.headers)["dlq_error_type"] == b"MalformedEvent"
+
+
+async def test_the_request_id_follows_the_event_into_the_handler(
+    pool: asyncpg.Pool, producer: AIOKafkaProducer, stack: StackEnv, sample_topic: str
+) -> None:
+    run = uuid.uuid4().hex
+    request_id = uuid.uuid4().hex
+    seen: list[str | None] = []
+
+    async def handle(conn: Connection, event: ReceivedEvent[Any]) -> None:
+        if event.data.run == run:
+            seen.append(current_request_id())
+
+    outbox = Outbox(source="tests", topic_prefix=stack.topic_prefix, request_id=lambda: request_id)
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox.add(conn, SampleHappened(aggregate_id=uuid.uuid4(), seq=1, run=run))
+    await OutboxRelay(pool, producer).publish_pending()
+
+    consumer = EventConsumer(
+        name=f"rid-{run[:8]}",
+        pool=pool,
+        bootstrap=stack.kafka_bootstrap,
+        topics=[sample_topic],
+        handlers={SampleHappened: handle},
+        dlq_producer=producer,
+    )
+    task = asyncio.create_task(run_consumer(consumer))
+    try:
+        await wait_until(lambda: _seen(seen), timeout=30, message="event handled")
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert seen == [request_id]
+    assert current_request_id() is None, "the request id does not leak out of the handler"
+
+
+async def _seen(seen: list[str | None]) -> bool:
+    return bool(seen)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ServiceSettings"]
+__all__ = ["ServiceSettings", "settings_table"]
 
 
 class ServiceSettings(BaseSettings):
@@ -73,3 +73,17 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff: float = Field(
         0.2, description="First backoff in seconds between tries; doubles each time."
     )
+
+
+def settings_table(cls: type[BaseSettings], prefix: str) -> str:
+    """A Markdown table of ``cls``'s settings: variable, default, meaning."""
+    rows = ["| variable | default | meaning |", "| --- | --- | --- |"]
+    for name, field in cls.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        shown = ",".join(default) if isinstance(default, list) else default
+        rows.append(f"| `{prefix}{name.upper()}` | `{shown}` | {field.description or ''} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":  # the table of docs/configuration.md
+    print(settings_table(ServiceSettings, "<SVC>_"), end="")
