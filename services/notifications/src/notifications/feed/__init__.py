@@ -1,0 +1,1 @@
+"""The in-app feed and its Server-Sent Events stream."""

@@ -1,0 +1,1 @@
+"""Email: templates in the reader's language, SMTP sending, the development mail server."""

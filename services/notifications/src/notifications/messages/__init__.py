@@ -1,0 +1,1 @@
+"""What each event says, to whom: messages, deliveries and fan-outs."""

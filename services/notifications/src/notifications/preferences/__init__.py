@@ -1,0 +1,1 @@
+"""Per-category preferences and one-click unsubscribe."""

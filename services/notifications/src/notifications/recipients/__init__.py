@@ -1,0 +1,1 @@
+"""Who can be reached: users from identity events, petitions and their followers."""

@@ -1,0 +1,1 @@
+"""Signed webhooks for organisations and government clients."""
