@@ -73,7 +73,6 @@ async def find_by_idempotency_key(
         owner,
         idempotency_key,
     )
-    assert row is not None
     return row
 
 
