@@ -23,7 +23,7 @@ from identity.keys.service import SigningKeys
 from identity.settings import IdentitySettings
 from sawt_shared.testing import StackEnv
 
-ISSUER = "http://identity.test"
+ISSUER = "https://identity.test"
 PASSWORD = "correct horse battery staple"
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 1024, "argon2_parallelism": 1}
 
@@ -74,14 +74,12 @@ async def db(identity_db: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest_asyncio.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url=ISSUER
-    ) as c:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ISSUER) as c:
         yield c
 
 
 @dataclass
-class TestUser:
+class UserFixture:
     id: uuid.UUID
     email: str
     password: str
@@ -106,7 +104,7 @@ class Factory:
         language: str = "fr",
         region: str = "casablanca-settat",
         email: str | None = None,
-    ) -> TestUser:
+    ) -> UserFixture:
         user_id = uuid.uuid4()
         email = email or f"user-{user_id.hex[:10]}@example.org"
         await self.pool.execute(
@@ -123,10 +121,10 @@ class Factory:
             list(roles),
             verified,
         )
-        return TestUser(user_id, email, PASSWORD, roles)
+        return UserFixture(user_id, email, PASSWORD, roles)
 
     async def organization(
-        self, owner: TestUser, *, kind: str = "association", verified: bool = False
+        self, owner: UserFixture, *, kind: str = "association", verified: bool = False
     ) -> uuid.UUID:
         org_id = uuid.uuid4()
         await self.pool.execute(
@@ -141,7 +139,7 @@ class Factory:
         await self.member(org_id, owner, "owner")
         return org_id
 
-    async def member(self, org_id: uuid.UUID, user: TestUser, role: str) -> None:
+    async def member(self, org_id: uuid.UUID, user: UserFixture, role: str) -> None:
         await self.pool.execute(
             "INSERT INTO memberships (organization_id, user_id, role) VALUES ($1, $2, $3)"
             " ON CONFLICT (organization_id, user_id) DO UPDATE SET role = EXCLUDED.role",
@@ -150,11 +148,13 @@ class Factory:
             role,
         )
 
-    async def token(self, user: TestUser, *scopes: str, client_id: str = "test-client") -> str:
+    async def token(self, user: UserFixture, *scopes: str, client_id: str = "test-client") -> str:
         """An access token as the provider would sign it (active key, at+jwt)."""
         async with self.pool.acquire() as conn:
             await conn.set_type_codec(
-                "jsonb", encoder=__import__("json").dumps, decoder=__import__("json").loads,
+                "jsonb",
+                encoder=__import__("json").dumps,
+                decoder=__import__("json").loads,
                 schema="pg_catalog",
             )
             key = await SigningKeys(conn, self.settings).signing_key()
@@ -171,7 +171,7 @@ class Factory:
         }
         return jwt.encode({"alg": "RS256", "typ": "at+jwt"}, claims, KeySet([key]))
 
-    async def bearer(self, user: TestUser, *scopes: str) -> dict[str, str]:
+    async def bearer(self, user: UserFixture, *scopes: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {await self.token(user, *scopes)}"}
 
     async def events(self, event_type: str, key: str | None = None) -> list[dict[str, Any]]:

@@ -35,11 +35,13 @@ async def test_register_then_confirm_by_code(client: httpx.AsyncClient, factory:
     response = await _register(client, email)
     assert response.status_code == 202, response.text
 
-    registered = [e for e in await factory.events("ma.sawt.user.registered.v1") if e["email"] == email]
+    registered = [
+        e for e in await factory.events("ma.sawt.user.registered.v1") if e["email"] == email
+    ]
     assert len(registered) == 1
     user_id = registered[0]["user_id"]
     [message] = await factory.events("ma.sawt.user.email_verification_requested.v1", user_id)
-    assert message["link"].startswith("http://identity.test/verify-email?token=")
+    assert message["link"].startswith("https://identity.test/verify-email?token=")
     assert len(message["code"]) == 6
 
     wrong = await client.post(
@@ -88,10 +90,14 @@ async def test_bad_registrations_are_refused_and_change_nothing(
     assert response.status_code == 422
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.json()["type"].endswith("/" + slug)
-    assert not [e for e in await factory.events("ma.sawt.user.registered.v1") if e["email"] == email]
+    assert not [
+        e for e in await factory.events("ma.sawt.user.registered.v1") if e["email"] == email
+    ]
 
 
-async def test_login_sets_an_httponly_lax_cookie(client: httpx.AsyncClient, factory: Factory) -> None:
+async def test_login_sets_an_httponly_lax_cookie(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     user = await factory.user()
     response = await client.post(
         "/api/v1/sessions", json={"email": user.email, "password": user.password}
@@ -107,9 +113,7 @@ async def test_wrong_password_and_unknown_email_answer_alike(
 ) -> None:
     user = await factory.user()
     wrong = await client.post("/api/v1/sessions", json={"email": user.email, "password": "nope"})
-    unknown = await client.post(
-        "/api/v1/sessions", json={"email": _email(), "password": "nope"}
-    )
+    unknown = await client.post("/api/v1/sessions", json={"email": _email(), "password": "nope"})
     assert wrong.status_code == unknown.status_code == 401
     assert {k: v for k, v in wrong.json().items() if k != "instance"} == {
         k: v for k, v in unknown.json().items() if k != "instance"
@@ -140,7 +144,9 @@ async def test_a_successful_login_resets_the_account_counter(
     user = await factory.user()
     for _ in range(9):
         await client.post("/api/v1/sessions", json={"email": user.email, "password": "nope"})
-    ok = await client.post("/api/v1/sessions", json={"email": user.email, "password": user.password})
+    ok = await client.post(
+        "/api/v1/sessions", json={"email": user.email, "password": user.password}
+    )
     assert ok.status_code == 200
     for _ in range(10):
         r = await client.post("/api/v1/sessions", json={"email": user.email, "password": "nope"})
@@ -164,5 +170,7 @@ async def test_password_reset_is_single_use(client: httpx.AsyncClient, factory: 
         "/api/v1/password-resets/confirm", json={"token": token, "new_password": new_password}
     )
     assert again.status_code == 410
-    login = await client.post("/api/v1/sessions", json={"email": user.email, "password": new_password})
+    login = await client.post(
+        "/api/v1/sessions", json={"email": user.email, "password": new_password}
+    )
     assert login.status_code == 200

@@ -10,17 +10,16 @@ import argparse
 import asyncio
 import sys
 
-import asyncpg
-
 from identity.keys.service import SigningKeys
 from identity.settings import IdentitySettings
+from sawt_shared.db import create_pool
 
 
 async def _run(action: str) -> int:
     settings = IdentitySettings()
-    conn = await asyncpg.connect(settings.database_url)
+    pool = await create_pool(settings.database_url, min_size=1, max_size=1)
     try:
-        async with conn.transaction():
+        async with pool.acquire() as conn, conn.transaction():
             keys = SigningKeys(conn, settings)
             if action == "rotate":
                 old, new = await keys.rotate()
@@ -37,7 +36,7 @@ async def _run(action: str) -> int:
                     )
                     print(f"{info.kid}\t{state}{until}")
     finally:
-        await conn.close()
+        await pool.close()
     return 0
 
 
