@@ -13,6 +13,7 @@ __all__ = [
     "PetitionClosed",
     "PetitionCreated",
     "PetitionEvent",
+    "PetitionHidden",
     "PetitionPublished",
     "PetitionRejected",
     "PetitionResponded",
@@ -20,6 +21,7 @@ __all__ = [
     "PetitionSigned",
     "PetitionSponsored",
     "PetitionSponsorsInvited",
+    "PetitionSubmitted",
     "PetitionThresholdReached",
 ]
 
@@ -47,6 +49,16 @@ class PetitionCreated(PetitionEvent):
     region: str | None = None
 
 
+class PetitionSubmitted(PetitionEvent):
+    """The creator submitted a draft: it now collects sponsors, or awaits moderation."""
+
+    event_type: ClassVar[str] = "ma.sawt.petition.submitted.v1"
+    creator_id: uuid.UUID
+    title: LocalizedText
+    state: Literal["collecting_sponsors", "awaiting_moderation"]
+    submitted_at: datetime
+
+
 class PetitionSponsorsInvited(PetitionEvent):
     """The creator named people to sponsor the petition; each gets a request."""
 
@@ -64,6 +76,9 @@ class PetitionSponsored(PetitionEvent):
     event_type: ClassVar[str] = "ma.sawt.petition.sponsored.v1"
     sponsor_id: uuid.UUID
     sponsors: int
+    #: True when this sponsor brought the petition to the channel's minimum: it now
+    #: awaits moderation.
+    awaiting_moderation: bool = False
 
 
 class PetitionPublished(PetitionEvent):
@@ -84,6 +99,16 @@ class PetitionRejected(PetitionEvent):
     creator_id: uuid.UUID
     title: LocalizedText
     reason: RejectionReason
+    explanation: str | None = None
+
+
+class PetitionHidden(PetitionEvent):
+    """A moderator hid the petition (abusive content): it no longer shows nor collects."""
+
+    event_type: ClassVar[str] = "ma.sawt.petition.hidden.v1"
+    creator_id: uuid.UUID
+    title: LocalizedText
+    hidden_at: datetime
     explanation: str | None = None
 
 
@@ -142,3 +167,6 @@ class PetitionResponded(PetitionEvent):
     responded_at: datetime
     creator_id: uuid.UUID
     title: LocalizedText
+    response_id: uuid.UUID | None = None
+    #: For ``kind == "admissibility"``: the decision on the motion.
+    decision: Literal["admissible", "inadmissible"] | None = None

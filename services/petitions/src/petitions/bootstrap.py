@@ -1,0 +1,99 @@
+"""Wires the petitions service: the sign batcher, the folder and the closing task.
+
+:func:`start` runs in the app's lifespan (after the shared runtime is up) and
+returns :class:`Petitions`, which endpoints reach through :data:`PetitionsDep`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from petitions.counting.service import CountFolder
+from petitions.lifecycle.service import close_due_petitions
+from petitions.settings import PetitionsSettings
+from petitions.signing.service import SignatureBatcher
+from sawt_shared.app import Runtime
+from sawt_shared.outbox import Outbox
+
+__all__ = ["Petitions", "PetitionsDep", "close_due", "start"]
+
+_log = logging.getLogger("petitions")
+
+
+@dataclass
+class Petitions:
+    """The service's parts, made once per process."""
+
+    settings: PetitionsSettings
+    runtime: Runtime
+    batcher: SignatureBatcher
+    folder: CountFolder
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.runtime.outbox
+
+
+async def close_due(runtime: Runtime) -> int:
+    """Close every petition whose time is up; returns how many this process closed."""
+    total = 0
+    while True:
+        async with runtime.pool.acquire() as conn, conn.transaction():
+            closed = await close_due_petitions(conn, runtime.outbox, limit=100)
+        total += len(closed)
+        if len(closed) < 100:
+            return total
+
+
+async def _close_loop(runtime: Runtime, interval: float) -> None:
+    while True:
+        try:
+            closed = await close_due(runtime)
+            if closed:
+                _log.info("closed %d petitions whose time was up", closed)
+        except Exception:
+            _log.exception("closing petitions failed; will retry")
+        await asyncio.sleep(interval)
+
+
+def start(runtime: Runtime, settings: PetitionsSettings) -> Petitions:
+    batcher = SignatureBatcher(
+        runtime.pool,
+        runtime.outbox,
+        window=settings.sign_batch_window,
+        max_batch=settings.sign_batch_max,
+        writers=settings.sign_batch_writers,
+        max_pending=settings.sign_max_pending,
+    )
+    runtime.tasks.append(batcher.start())
+    folder = CountFolder(
+        runtime.pool,
+        runtime.outbox,
+        interval=settings.fold_interval,
+        recount_interval=(
+            timedelta(hours=settings.recount_interval_hours)
+            if settings.recount_interval_hours > 0
+            else None
+        ),
+    )
+    if settings.run_folder:
+        runtime.tasks.append(asyncio.create_task(folder.run(), name="count-folder"))
+    if settings.run_scheduler:
+        runtime.tasks.append(
+            asyncio.create_task(_close_loop(runtime, settings.close_interval), name="closer")
+        )
+    return Petitions(settings=settings, runtime=runtime, batcher=batcher, folder=folder)
+
+
+def _petitions(request: Request) -> Petitions:
+    petitions: Petitions = request.app.state.petitions
+    return petitions
+
+
+PetitionsDep = Annotated[Petitions, Depends(_petitions)]

@@ -1,0 +1,1 @@
+"""Channels: where a petition goes and the rules it follows, kept as data."""

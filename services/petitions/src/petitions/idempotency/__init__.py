@@ -1,0 +1,1 @@
+"""``Idempotency-Key``: a retried request answers what the first one did."""

@@ -1,0 +1,1 @@
+"""A petition's life: draft, sponsors, moderation, open, closed, responded; audited."""

@@ -1,0 +1,1 @@
+"""What this service knows of people and organisations, from ``identity.*`` events."""

@@ -1,0 +1,1 @@
+"""Official responses of the target authority, and the deadlines they meet."""

@@ -1,0 +1,1 @@
+"""Signing: one signature per citizen and petition, written in group-committed batches."""
