@@ -64,7 +64,7 @@ class DevMail:
         out = []
         for key in box.iterkeys():
             with box.get_file(key) as f:
-                out.append(email.message_from_binary_file(f, policy=email.policy.default))
+                out.append(email.message_from_bytes(f.read(), policy=email.policy.default))
         return [m for m in out if isinstance(m, EmailMessage)]
 
     def to(self, address: str) -> list[EmailMessage]:
@@ -78,6 +78,7 @@ class DevMail:
             return got if len(got) >= count else None
 
         found = await wait_until(arrived, timeout=timeout, message=f"{count} mail(s) to {address}")
+        assert found is not None
         return found
 
 
@@ -293,6 +294,13 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest_asyncio.fixture(scope="session")
+async def app_url(app: FastAPI) -> AsyncIterator[str]:
+    """The same app served over real HTTP (Server-Sent Events need a real server)."""
+    async with serve(app) as (_, port):
+        yield f"http://127.0.0.1:{port}"
+
+
+@pytest_asyncio.fixture(scope="session")
 async def db(notifications_db: str) -> AsyncIterator[asyncpg.Pool]:
     pool = await create_pool(notifications_db, min_size=1, max_size=4)
     yield pool
@@ -363,7 +371,7 @@ class People:
                 user_id=user_id,
                 email=address,
                 display_name=display_name,
-                language=language,  # type: ignore[arg-type]
+                language=language,
                 region="MA-01",
             )
         )

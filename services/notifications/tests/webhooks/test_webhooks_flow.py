@@ -80,10 +80,17 @@ async def test_a_signed_delivery_reaches_the_receiver_once_even_when_it_fails_tw
     ids = {h["webhook-id"] for h in hook.headers}
     assert ids == {"msg_" + delivery_key(env.id, endpoint["id"], "webhook")}
 
-    # the delivery log shows the three tries
-    log = await api.get(f"/api/v1/webhooks/endpoints/{endpoint['id']}/deliveries", headers=headers)
-    assert log.status_code == 200
-    (delivery,) = [d for d in log.json()["items"] if d["event_id"] == str(env.id)]
+    # the delivery log shows the three tries (once the sender has recorded the last)
+    async def logged() -> dict[str, Any] | None:
+        log = await api.get(
+            f"/api/v1/webhooks/endpoints/{endpoint['id']}/deliveries", headers=headers
+        )
+        assert log.status_code == 200
+        (found,) = [d for d in log.json()["items"] if d["event_id"] == str(env.id)]
+        return found if found["status"] != "sending" else None
+
+    delivery = await wait_until(logged)
+    assert delivery is not None
     assert delivery["status"] == "succeeded"
     assert delivery["attempts"] == 3
     attempts = await api.get(
@@ -177,6 +184,7 @@ async def test_410_disables_the_endpoint_with_a_notice(
         return got if not got["enabled"] else None
 
     state = await wait_until(disabled)
+    assert state is not None
     assert state["disabled_reason"] == "gone"
     notice = await db.fetchval(
         "SELECT count(*) FROM outbox WHERE event_type = 'ma.sawt.webhook_endpoint.disabled.v1' AND key = $1",

@@ -15,6 +15,8 @@ from typing import Protocol
 
 import aiosmtplib
 
+from notifications.mail.compose import to_bytes
+
 __all__ = ["MailTransport", "SmtpTransport", "is_permanent"]
 
 
@@ -59,14 +61,15 @@ class SmtpTransport:
         try:
             if not client.is_connected:
                 await client.connect()
+            data = to_bytes(message)
             try:
-                await client.send_message(message, sender=sender, recipients=[recipient])
+                await client.sendmail(sender, [recipient], data)
             except aiosmtplib.SMTPServerDisconnected:
                 # the server closed an idle connection: once more on a fresh one
                 with contextlib.suppress(Exception):
                     client.close()
                 await client.connect()
-                await client.send_message(message, sender=sender, recipients=[recipient])
+                await client.sendmail(sender, [recipient], data)
         except BaseException:
             with contextlib.suppress(Exception):
                 client.close()
