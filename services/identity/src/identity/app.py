@@ -42,7 +42,13 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         )
         runtime.tasks.append(_closer(local))
         app.state.token_verifier = TokenVerifier(
-            JWKSCache(settings.issuer.rstrip("/") + "/.well-known/jwks.json", local),
+            # In-process and cheap: an unknown kid is looked up at once (a rotated-in key
+            # signs as soon as its activation time comes).
+            JWKSCache(
+                settings.issuer.rstrip("/") + "/.well-known/jwks.json",
+                local,
+                min_refresh_interval=0.0,
+            ),
             issuer=settings.issuer,
             audience=settings.access_token_audience,
         )

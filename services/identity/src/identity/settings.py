@@ -88,6 +88,11 @@ class IdentitySettings(ServiceSettings):
         description="Regions a user may choose (the 12 regions of Morocco by default).",
     )
     key_rsa_bits: int = Field(2048, description="Size of new RSA signing keys.")
+    key_activation_delay: float = Field(
+        60.0,
+        description="Seconds a rotated-in key is published before it signs, so resource "
+        "servers know it before they see it.",
+    )
     eid_issuer: str | None = Field(
         None, description="Issuer URL of the national eID OpenID provider; unset disables eID."
     )

@@ -7,9 +7,8 @@ import uuid
 import httpx
 import pytest
 
+from identity.testing import Factory
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE
-
-from ..conftest import Factory
 
 pytestmark = pytest.mark.asyncio
 

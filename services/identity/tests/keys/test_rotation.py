@@ -9,10 +9,9 @@ from joserfc import jws
 
 from identity.keys.__main__ import main as keys_cli
 from identity.settings import IdentitySettings
+from identity.testing import Factory
+from identity.testing.oauth import register_client
 from sawt_shared.auth import JWKSCache, TokenVerifier
-
-from ..conftest import Factory
-from ..oauth.helpers import register_client
 
 pytestmark = pytest.mark.asyncio
 
@@ -44,8 +43,15 @@ async def test_rotation_keeps_old_tokens_valid_and_signs_new_ones_with_the_new_k
     monkeypatch.setenv("IDENTITY_SECRET_KEY", settings.secret_key)
     import anyio.to_thread
 
-    assert await anyio.to_thread.run_sync(keys_cli, ["rotate"]) == 0
-    assert "active key" in capsys.readouterr().out
+    assert await anyio.to_thread.run_sync(keys_cli, ["rotate", "--delay", "3600"]) == 0
+    assert "published now" in capsys.readouterr().out
+    pending = await token()
+    assert _kid(pending) == _kid(before)  # the new key is published, not signing yet
+    published = {k["kid"] for k in (await client.get("/.well-known/jwks.json")).json()["keys"]}
+    assert len(published) >= 2
+    assert _kid(before) in published
+
+    assert await anyio.to_thread.run_sync(keys_cli, ["rotate", "--now"]) == 0
     after = await token()
 
     assert _kid(before) != _kid(after)

@@ -6,10 +6,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from identity.testing import Factory
+from identity.testing.oauth import register_client
 from sawt_shared.auth import TokenVerifier
-
-from ..conftest import Factory
-from .helpers import register_client
 
 pytestmark = pytest.mark.asyncio
 

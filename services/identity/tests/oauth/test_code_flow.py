@@ -7,11 +7,18 @@ import pytest
 from fastapi import FastAPI
 from joserfc import jws
 
+from identity.testing import Factory
+from identity.testing.oauth import (
+    REDIRECT_URI,
+    authorize,
+    code_of,
+    get_tokens,
+    login,
+    pkce,
+    register_client,
+)
 from sawt_shared.auth import TokenVerifier
 from sawt_shared.errors import Unauthorized
-
-from ..conftest import Factory
-from .helpers import REDIRECT_URI, authorize, code_of, get_tokens, login, pkce, register_client
 
 pytestmark = pytest.mark.asyncio
 

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from ..conftest import Factory, UserFixture
+from identity.testing import Factory, UserFixture
 
 pytestmark = pytest.mark.asyncio
 

@@ -20,16 +20,22 @@ class KeyRepository:
         """Serialise key changes (rotation, first key) across processes."""
         await self.conn.execute("SELECT pg_advisory_xact_lock(hashtext('identity.signing_keys'))")
 
-    async def active(self) -> asyncpg.Record | None:
+    async def active(self, now: datetime) -> asyncpg.Record | None:
         return await self.conn.fetchrow(
             "SELECT kid, alg, public_jwk, private_jwk_encrypted, created_at"
-            " FROM signing_keys WHERE retired_at IS NULL"
+            " FROM signing_keys WHERE activated_at <= $1"
+            " ORDER BY activated_at DESC, created_at DESC LIMIT 1",
+            now,
         )
+
+    async def count(self) -> int:
+        count: int = await self.conn.fetchval("SELECT count(*) FROM signing_keys")
+        return count
 
     async def published(self, now: datetime) -> list[asyncpg.Record]:
         return await self.conn.fetch(
             "SELECT kid, public_jwk, retired_at, publish_until FROM signing_keys"
-            " WHERE retired_at IS NULL OR publish_until > $1 ORDER BY activated_at DESC",
+            " WHERE publish_until IS NULL OR publish_until > $1 ORDER BY activated_at DESC",
             now,
         )
 
@@ -39,23 +45,34 @@ class KeyRepository:
             " FROM signing_keys ORDER BY activated_at DESC"
         )
 
-    async def retire_active(self, now: datetime, publish_until: datetime) -> str | None:
-        kid: str | None = await self.conn.fetchval(
+    async def drop_pending(self, now: datetime) -> None:
+        """Forget keys not yet signing (a rotation replaces an earlier, pending one)."""
+        await self.conn.execute("DELETE FROM signing_keys WHERE activated_at > $1", now)
+
+    async def retire_current(self, at: datetime, publish_until: datetime) -> list[str]:
+        """Every key still published without end stops signing at ``at``."""
+        rows = await self.conn.fetch(
             "UPDATE signing_keys SET retired_at = $1, publish_until = $2"
-            " WHERE retired_at IS NULL RETURNING kid",
-            now,
+            " WHERE publish_until IS NULL RETURNING kid",
+            at,
             publish_until,
         )
-        return kid
+        return [r["kid"] for r in rows]
 
     async def insert(
-        self, kid: str, alg: str, public_jwk: dict[str, Any], private_encrypted: bytes
+        self,
+        kid: str,
+        alg: str,
+        public_jwk: dict[str, Any],
+        private_encrypted: bytes,
+        activated_at: datetime,
     ) -> None:
         await self.conn.execute(
-            "INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_encrypted)"
-            " VALUES ($1, $2, $3, $4)",
+            "INSERT INTO signing_keys (kid, alg, public_jwk, private_jwk_encrypted, activated_at)"
+            " VALUES ($1, $2, $3, $4, $5)",
             kid,
             alg,
             public_jwk,
             private_encrypted,
+            activated_at,
         )

@@ -34,10 +34,14 @@ def _fernet(secret: str) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
+#: Decrypted private keys by kid, so each is decrypted once per process.
+_decrypted: dict[str, RSAKey] = {}
+
+
 @dataclass(frozen=True)
 class KeyInfo:
     kid: str
-    created_at: datetime
+    activated_at: datetime
     retired_at: datetime | None
     publish_until: datetime | None
 
@@ -56,42 +60,57 @@ class SigningKeys:
             self.settings.key_rsa_bits, {"kid": kid, "use": "sig", "alg": ALGORITHM}, private=True
         )
 
-    async def _store(self, key: RSAKey) -> None:
+    async def _store(self, key: RSAKey, activated_at: datetime) -> None:
         public: dict[str, Any] = dict(key.as_dict(private=False))
         private = json.dumps(key.as_dict(private=True)).encode()
-        await self.repo.insert(str(key.kid), ALGORITHM, public, self._fernet.encrypt(private))
+        await self.repo.insert(
+            str(key.kid), ALGORITHM, public, self._fernet.encrypt(private), activated_at
+        )
 
     async def ensure_active(self) -> str:
-        """The active key's kid, generating the first key if there is none."""
-        row = await self.repo.active()
+        """The signing key's kid, generating the first key if there is none."""
+        row = await self.repo.active(datetime.now(UTC))
         if row is not None:
             return str(row["kid"])
-        await self.repo.lock()
-        row = await self.repo.active()
-        if row is not None:
-            return str(row["kid"])
-        key = self._new_key()
-        await self._store(key)
-        return str(key.kid)
-
-    async def rotate(self) -> tuple[str | None, str]:
-        """Retire the active key (still published until its tokens expire) and make a new
-        one active. Returns (old kid, new kid)."""
         await self.repo.lock()
         now = datetime.now(UTC)
-        longest = max(self.settings.access_token_ttl, self.settings.id_token_ttl)
-        old = await self.repo.retire_active(now, now + timedelta(seconds=longest) + PUBLISH_MARGIN)
+        row = await self.repo.active(now)
+        if row is not None:
+            return str(row["kid"])
         key = self._new_key()
-        await self._store(key)
-        return old, str(key.kid)
+        await self._store(key, now)
+        return str(key.kid)
+
+    async def rotate(self, delay: float | None = None) -> tuple[list[str], str, datetime]:
+        """Make a new key, published at once and signing after ``delay`` seconds (default
+        ``IDENTITY_KEY_ACTIVATION_DELAY``: resource servers that cached the key set pick
+        it up before any token needs it). The keys it replaces stop signing then, and
+        stay published until every token they signed has expired.
+
+        Returns (replaced kids, new kid, activation time)."""
+        await self.repo.lock()
+        now = datetime.now(UTC)
+        wait = self.settings.key_activation_delay if delay is None else delay
+        activation = now + timedelta(seconds=max(0.0, wait))
+        longest = max(self.settings.access_token_ttl, self.settings.id_token_ttl)
+        await self.repo.drop_pending(now)
+        old = await self.repo.retire_current(
+            activation, activation + timedelta(seconds=longest) + PUBLISH_MARGIN
+        )
+        key = self._new_key()
+        await self._store(key, activation)
+        return old, str(key.kid), activation
 
     async def signing_key(self) -> RSAKey:
-        """The active private key (made on first use)."""
+        """The private key that signs now (made on first use)."""
         await self.ensure_active()
-        row = await self.repo.active()
+        row = await self.repo.active(datetime.now(UTC))
         assert row is not None
-        data = json.loads(self._fernet.decrypt(bytes(row["private_jwk_encrypted"])))
-        return RSAKey.import_key(data)
+        cached = _decrypted.get(row["kid"])
+        if cached is None:
+            data = json.loads(self._fernet.decrypt(bytes(row["private_jwk_encrypted"])))
+            cached = _decrypted[row["kid"]] = RSAKey.import_key(data)
+        return cached
 
     async def jwks(self) -> dict[str, Any]:
         """Every public key a valid token may be signed with."""
@@ -100,6 +119,6 @@ class SigningKeys:
 
     async def list_keys(self) -> list[KeyInfo]:
         return [
-            KeyInfo(r["kid"], r["created_at"], r["retired_at"], r["publish_until"])
+            KeyInfo(r["kid"], r["activated_at"], r["retired_at"], r["publish_until"])
             for r in await self.repo.all()
         ]

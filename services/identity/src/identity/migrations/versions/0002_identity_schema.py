@@ -160,6 +160,9 @@ CREATE TABLE oauth_tokens (
 CREATE INDEX oauth_tokens_family ON oauth_tokens (family_id);
 CREATE INDEX oauth_tokens_user ON oauth_tokens (user_id);
 
+-- The signing key is the latest one whose activation time has come. A rotation
+-- publishes the next key ahead of its activation, and keeps the previous ones
+-- published until every token they signed has expired.
 CREATE TABLE signing_keys (
     kid                   text PRIMARY KEY,
     alg                   text NOT NULL,
@@ -170,7 +173,7 @@ CREATE TABLE signing_keys (
     retired_at            timestamptz,
     publish_until         timestamptz
 );
-CREATE UNIQUE INDEX signing_keys_one_active ON signing_keys ((true)) WHERE retired_at IS NULL;
+CREATE INDEX signing_keys_activated ON signing_keys (activated_at);
 
 CREATE TABLE eid_logins (
     state_hash    bytea PRIMARY KEY,

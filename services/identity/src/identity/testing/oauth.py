@@ -11,7 +11,18 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from ..conftest import Factory, UserFixture
+from identity.testing import Factory, UserFixture
+
+__all__ = [
+    "REDIRECT_URI",
+    "authorize",
+    "code_of",
+    "csrf_of",
+    "get_tokens",
+    "login",
+    "pkce",
+    "register_client",
+]
 
 REDIRECT_URI = "https://app.sawt.test/callback"
 
