@@ -336,7 +336,7 @@ class AccountRepository:
             "invitations_sent": "SELECT organization_id, email_normalized AS email, role,"
             " created_at, accepted_at FROM invitations WHERE invited_by = $1",
             "audit": "SELECT at, action, object_type, object_id, details FROM audit_log"
-            " WHERE actor_id = $1 OR (object_type = 'user' AND object_id = $1::text)"
+            " WHERE actor_id = $1 OR (object_type = 'user' AND object_id = $1::uuid::text)"
             " ORDER BY at",
             "messages": "SELECT purpose, new_email, expires_at, used_at, created_at"
             " FROM user_tokens WHERE user_id = $1 ORDER BY created_at",

@@ -454,8 +454,9 @@ class AccountService:
         await self.repo.anonymise(user.id, now)
         await self.conn.execute(
             "INSERT INTO audit_log (actor_id, action, object_type, object_id)"
-            " VALUES ($1, 'user.deleted', 'user', $1::text)",
+            " VALUES ($1, 'user.deleted', 'user', $2)",
             user.id,
+            str(user.id),
         )
         await self.outbox.add(self.conn, UserDeleted(user_id=user.id))
 

@@ -21,14 +21,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from sawt_shared.i18n import direction
 
-__all__ = ["PAGE_LANGUAGES", "Pages", "choose_language"]
+__all__ = ["PAGE_LANGUAGES", "Pages", "choose_language", "load_translations"]
 
 #: Languages the pages speak (Tamazight falls back to Arabic until its catalog exists).
 PAGE_LANGUAGES: tuple[str, ...] = ("ar", "fr", "en")
 _FALLBACK = {"zgh": "ar"}
 
 
-def _load(lang: str) -> NullTranslations:
+def load_translations(lang: str) -> NullTranslations:
     path = resources.files("identity.web").joinpath(f"locales/{lang}/LC_MESSAGES/messages.po")
     if not path.is_file():
         return NullTranslations()
@@ -66,7 +66,7 @@ class Pages:
                 autoescape=select_autoescape(default=True),
                 extensions=["jinja2.ext.i18n"],
             )
-            env.install_gettext_translations(_load(lang), newstyle=True)  # type: ignore[attr-defined]
+            env.install_gettext_translations(load_translations(lang), newstyle=True)  # type: ignore[attr-defined]
             self._envs[lang] = env
 
     def render(self, template: str, lang: str, **context: Any) -> str:
