@@ -9,7 +9,6 @@ from babel.messages.extract import extract_from_dir
 from identity.web.endpoints import safe_next
 from identity.web.i18n import Pages, load_translations
 
-
 #: Texts that are the same in the language as in English.
 IDENTICAL = {"fr": ("Sawt", "Code")}
 
@@ -34,7 +33,9 @@ def test_every_page_text_is_translated_in_arabic_and_french() -> None:
     for lang in ("ar", "fr"):
         catalog = load_translations(lang)
         missing = sorted(
-            m for m in ids if isinstance(m, str) and catalog.gettext(m) == m and m not in IDENTICAL.get(lang, ())
+            m
+            for m in ids
+            if isinstance(m, str) and catalog.gettext(m) == m and m not in IDENTICAL.get(lang, ())
         )
         assert missing == [], f"{lang}: {missing}"
     Pages()  # every catalog compiles
