@@ -256,10 +256,15 @@ class World:
         return created
 
     async def open_petition(
-        self, *, channel: str | None = None, region: str | None = None, **draft: Any
+        self,
+        *,
+        channel: str | None = None,
+        region: str | None = None,
+        assurance: str = "email",
+        **draft: Any,
     ) -> tuple[str, Person, uuid.UUID]:
         """A published petition: its id, its creator, and the public body addressed."""
-        creator = await self.identity.citizen(region=region or REGION)
+        creator = await self.identity.citizen(region=region or REGION, assurance=assurance)
         target = await self.identity.public_body()
         slug = channel or await self.channel()
         extra: dict[str, Any] = {"region": region} if region else {}
@@ -269,7 +274,10 @@ class World:
         assert r.status_code == 200, r.text
         if r.json()["state"] == "collecting_sponsors":
             needed = r.json()["min_sponsors"]
-            for sponsor in await self.identity.citizens(needed, region=region or REGION):
+            sponsors = await self.identity.citizens(
+                needed, region=region or REGION, assurance=assurance
+            )
+            for sponsor in sponsors:
                 s = await self.client.post(
                     f"/api/v1/petitions/{pid}/sponsors", headers=sponsor.headers
                 )
