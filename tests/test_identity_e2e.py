@@ -32,6 +32,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[
 from joserfc import jws
 
 from identity.demo import CIVIC_REDIRECTS, DEMO_PASSWORD, GOV_CLIENT_SECRET, WEB_REDIRECTS
+from identity.testing import run_secret
 from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE, Unauthorized
 from sawt_shared.events.identity import IdentityEvent
@@ -90,7 +91,7 @@ async def identity(
         "IDENTITY_JWKS_URL": url + "/.well-known/jwks.json",
         "IDENTITY_TOKEN_ISSUER": url,
         "IDENTITY_COOKIE_SECURE": "false",
-        "IDENTITY_SECRET_KEY": "e2e-" + stack.run_id,
+        "IDENTITY_SECRET_KEY": run_secret(stack),
         "IDENTITY_LOG_LEVEL": "WARNING",
         # Cheaper argon2 than production, still a real argon2id cost to time.
         "IDENTITY_ARGON2_TIME_COST": "1",

@@ -20,11 +20,26 @@ from identity.keys.service import SigningKeys
 from identity.settings import IdentitySettings
 from sawt_shared.testing import StackEnv
 
-__all__ = ["FAST_ARGON2", "ISSUER", "PASSWORD", "Factory", "UserFixture", "make_settings"]
+__all__ = [
+    "FAST_ARGON2",
+    "ISSUER",
+    "PASSWORD",
+    "Factory",
+    "UserFixture",
+    "make_settings",
+    "run_secret",
+]
 
 ISSUER = "https://identity.test"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test accounts only
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 1024, "argon2_parallelism": 1}
+
+
+def run_secret(stack: StackEnv) -> str:
+    """The server secret of a test run. Every identity process of a run shares one
+    database (the end-to-end tests of other modules start identity with its defaults),
+    so the tests keep the default secret: keys stored by one process decrypt in all."""
+    return str(IdentitySettings.model_fields["secret_key"].default)
 
 
 def make_settings(database_url: str, stack: StackEnv, **overrides: Any) -> IdentitySettings:
@@ -35,7 +50,7 @@ def make_settings(database_url: str, stack: StackEnv, **overrides: Any) -> Ident
         "consumer_group_prefix": f"test-{stack.run_id}-",
         "issuer": ISSUER,
         "cookie_secure": False,
-        "secret_key": "test-secret-" + stack.run_id,
+        "secret_key": run_secret(stack),
         "log_json": False,
         "log_level": "WARNING",
         "key_rsa_bits": 2048,
