@@ -192,3 +192,10 @@ def test_delivery_keys_are_stable_and_distinct() -> None:
     assert delivery_key(event, "u1", "email") != delivery_key(event, "u2", "email")
     assert delivery_key(event, "u1", "email") != delivery_key(event, "u1", "webhook")
     assert timedelta(0) == timedelta(0)
+
+
+def test_every_setting_is_documented() -> None:
+    from notifications.settings import NotificationsSettings
+
+    undocumented = [n for n, f in NotificationsSettings.model_fields.items() if not f.description]
+    assert undocumented == []

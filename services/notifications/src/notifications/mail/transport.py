@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from email.message import EmailMessage
+from email.message import Message
 from typing import Protocol
 
 import aiosmtplib
@@ -21,7 +21,7 @@ __all__ = ["MailTransport", "SmtpTransport", "is_permanent"]
 
 
 class MailTransport(Protocol):
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None: ...
+    async def send(self, message: Message, *, sender: str, recipient: str) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -56,7 +56,7 @@ class SmtpTransport:
         for client in self._all:
             self._idle.put_nowait(client)
 
-    async def send(self, message: EmailMessage, *, sender: str, recipient: str) -> None:
+    async def send(self, message: Message, *, sender: str, recipient: str) -> None:
         client = await self._idle.get()
         try:
             if not client.is_connected:
