@@ -20,3 +20,11 @@ def test_all_languages_are_indexed() -> None:
     assert "eau" in text
     assert "potable" in text
     assert title_text({"fr": "Éducation"}) == "education"
+
+
+def test_search_words_are_safe_tsquery_terms() -> None:
+    from petitions.textsearch import search_words
+
+    assert search_words("École & (Tafraout) | !x:* école") == ["ecole", "tafraout", "x"]
+    assert search_words("  الماءُ   الصالح ") == ["الماء", "الصالح"]
+    assert search_words("&&& |||") == []

@@ -14,10 +14,12 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["normalize", "search_text", "title_text"]
+__all__ = ["normalize", "search_text", "search_words", "title_text"]
 
 _TATWEEL = "\u0640"
 _SPACES = re.compile(r"\s+")
+_NOT_WORD = re.compile(r"[^\w]+")
+MAX_WORDS = 8
 
 
 def normalize(text: str) -> str:
@@ -38,3 +40,10 @@ def title_text(title: Mapping[Any, str]) -> str:
 def search_text(title: Mapping[Any, str], body: Mapping[Any, str]) -> str:
     """Title and text in every language, normalised (for full-text search)."""
     return _join([title, body])
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search, normalised, stripped of anything but letters and digits
+    (so each is safe as a ``to_tsquery`` term); at most :data:`MAX_WORDS`."""
+    words = [_NOT_WORD.sub("", w) for w in normalize(query).split(" ")]
+    return list(dict.fromkeys(w for w in words if w))[:MAX_WORDS]

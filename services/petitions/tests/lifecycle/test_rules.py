@@ -54,6 +54,7 @@ def create(**overrides: object) -> Petition:
         "channel_active": True,
         "rules": rules(),
         "creator": citizen(),
+        "target_id": BODY.organization_id,
         "target": BODY,
         "language": "fr",
         "title": {"fr": "Eau potable"},
@@ -91,7 +92,8 @@ def test_a_new_petition_is_a_draft_with_its_event_and_audit() -> None:
     [
         ({"subject": "monarchy"}, "subject-not-receivable"),
         ({"language": "ar"}, "language-missing"),
-        ({"target": None}, "target-authority-required"),
+        ({"target_id": None, "target": None}, "target-authority-required"),
+        ({"target": None}, "target-not-public-body"),
         (
             {"target": Organization(uuid.uuid4(), "Association", "association", True)},
             "target-not-public-body",

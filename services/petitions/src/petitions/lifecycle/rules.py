@@ -193,6 +193,7 @@ class Petition:
         channel_active: bool,
         rules: ChannelRules,
         creator: Citizen | None,
+        target_id: uuid.UUID | None,
         target: Organization | None,
         language: Language,
         title: LocalizedText,
@@ -221,13 +222,13 @@ class Petition:
             raise RuleViolation(
                 "region-required", f"A petition on channel {channel} names its region.", "invalid"
             )
-        if target is None:
+        if target_id is None:
             raise RuleViolation(
                 "target-authority-required",
                 "Name the public body the petition is addressed to (target_organization_id).",
                 "invalid",
             )
-        if not target.is_verified_public_body:
+        if target is None or not target.is_verified_public_body:
             raise RuleViolation(
                 "target-not-public-body",
                 "A petition is addressed to a verified public body.",
@@ -235,8 +236,9 @@ class Petition:
             )
         refusal = signer_refusal(rules, region if rules.region_restricted else None, creator)
         if refusal is not None:
-            raise RuleViolation(refusal.code, refusal.detail, refusal.kind)
+            raise refusal
         assert creator is not None
+        assert target is not None
         petition = cls(
             id=id,
             channel=channel,

@@ -95,6 +95,7 @@ async def create_petition(
             channel_active=channel.active,
             rules=rules,
             creator=creator,
+            target_id=target_id,
             target=target,
             language=data.language,
             title=dict(data.title),

@@ -23,7 +23,7 @@ from petitions.public.schemas import (
     PetitionSummary,
     Sort,
 )
-from petitions.textsearch import normalize
+from petitions.textsearch import search_words
 from sawt_shared.auth import OptionalToken
 from sawt_shared.db import DbConnection
 from sawt_shared.errors import BadRequest, Gone, NotFound, problem_responses
@@ -84,14 +84,13 @@ async def list_petitions(
             after = (_cursor_key(sort, raw[1]), uuid.UUID(str(raw[2])))
         except ValueError:
             raise coded(BadRequest, "invalid-cursor", "This cursor is damaged.") from None
-    text = normalize(q) if q else None
     rows = await repository.list_petitions(
         conn,
         ListQuery(
             states=sorted([str(s) for s in state] if state else [s.value for s in LISTED_STATES]),
             channel=channel,
             region=region,
-            text=text or None,
+            words=search_words(q) if q else (),
             sort=sort,
             after=after,
             limit=limit,

@@ -45,7 +45,8 @@ class ListQuery:
     states: Sequence[str]
     channel: str | None = None
     region: str | None = None
-    text: str | None = None
+    #: Search words, already normalised (see ``petitions.textsearch.search_words``).
+    words: Sequence[str] = ()
     sort: str = "newest"
     after: tuple[Any, uuid.UUID] | None = None
     limit: int = 20
@@ -67,10 +68,11 @@ async def list_petitions(conn: Connection, q: ListQuery) -> list[asyncpg.Record]
     if q.region is not None:
         args.append(q.region)
         where.append(f"p.region = ${len(args)}")
-    if q.text:
-        args.append(q.text)
-        n = len(args)
-        where.append(f"(p.search @@ websearch_to_tsquery('simple', ${n}) OR ${n} <% p.search_text)")
+    for word in q.words:
+        # each word: a word of the text starting with it, or a close trigram match
+        args += [word + ":*", word]
+        a, b = len(args) - 1, len(args)
+        where.append(f"(p.search @@ to_tsquery('simple', ${a}) OR ${b} <% p.search_text)")
     if q.after is not None:
         args += [q.after[0], q.after[1]]
         a, b = len(args) - 1, len(args)
