@@ -294,3 +294,24 @@ async def test_discovery_and_jwks(client: httpx.AsyncClient) -> None:
     keys = (await client.get("/.well-known/jwks.json")).json()["keys"]
     assert keys
     assert all("d" not in k and "p" not in k for k in keys)
+
+
+async def test_a_refresh_drops_scopes_the_user_lost(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    moderator = await factory.user(roles=("moderator",))
+    registered, tokens = await get_tokens(
+        client, factory, moderator, "openid petitions:moderate petitions:sign"
+    )
+    assert "petitions:moderate" in tokens["scope"].split()
+    await factory.pool.execute("UPDATE users SET roles = '{}' WHERE id = $1", moderator.id)
+    refreshed = await client.post(
+        "/oauth2/token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": tokens["refresh_token"],
+            "client_id": registered["client_id"],
+        },
+    )
+    assert refreshed.status_code == 200, refreshed.text
+    assert refreshed.json()["scope"].split() == ["openid", "petitions:sign"]

@@ -39,3 +39,22 @@ def test_every_page_text_is_translated_in_arabic_and_french() -> None:
         )
         assert missing == [], f"{lang}: {missing}"
     Pages()  # every catalog compiles
+
+
+def test_region_names_exist_in_every_page_language() -> None:
+    from identity.settings import MOROCCO_REGIONS
+    from identity.web.regions import REGION_NAMES
+
+    for slug in MOROCCO_REGIONS:
+        assert set(REGION_NAMES[slug]) == {"ar", "fr", "en"}
+    html = Pages().render(
+        "register.html",
+        "ar",
+        regions=list(MOROCCO_REGIONS),
+        error=None,
+        values={},
+        csrf_field="csrf_token",
+        csrf_token="x",
+        lang_urls={"ar": "", "fr": "", "en": ""},
+    )
+    assert "سوس - ماسة" in html

@@ -238,6 +238,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
             return None
         return self.server.subject(row.user_id, row.auth_time, row.amr)
 
+    def issue_token(self, user: Subject, refresh_token: PresentedToken) -> dict[str, Any]:
+        # The user's roles may have changed since the grant: keep only what they still allow.
+        asked = self.request.payload.scope or refresh_token.get_scope()
+        scope = " ".join(permitted_scopes(asked.split(), user.standing))
+        token: dict[str, Any] = self.generate_token(
+            user=user, scope=scope, include_refresh_token=True
+        )
+        return token
+
     def revoke_old_credential(self, refresh_token: PresentedToken) -> None:
         self.server.call(self.server.oauth.mark_rotated, refresh_token.row.id, datetime.now(UTC))
 

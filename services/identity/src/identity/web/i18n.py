@@ -19,6 +19,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from identity.web.regions import region_name
 from sawt_shared.i18n import direction
 
 __all__ = ["PAGE_LANGUAGES", "Pages", "choose_language", "load_translations"]
@@ -66,6 +67,7 @@ class Pages:
                 autoescape=select_autoescape(default=True),
                 extensions=["jinja2.ext.i18n"],
             )
+            env.globals["region_name"] = region_name
             env.install_gettext_translations(load_translations(lang), newstyle=True)  # type: ignore[attr-defined]
             self._envs[lang] = env
 
