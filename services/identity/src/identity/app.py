@@ -34,7 +34,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     async def on_startup(runtime: Runtime) -> None:
         assert app is not None
         async with runtime.pool.acquire() as conn, conn.transaction():
-            await SigningKeys(conn, settings).ensure_active()
+            await SigningKeys(conn, settings).signing_key()  # made, and decryptable
         # The identity service checks its own access tokens (for its API) against its own
         # key set, asked in-process rather than over the network.
         local = httpx.AsyncClient(

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from joserfc.jwk import RSAKey
@@ -108,7 +108,15 @@ class SigningKeys:
         assert row is not None
         cached = _decrypted.get(row["kid"])
         if cached is None:
-            data = json.loads(self._fernet.decrypt(bytes(row["private_jwk_encrypted"])))
+            try:
+                plain = self._fernet.decrypt(bytes(row["private_jwk_encrypted"]))
+            except InvalidToken:
+                raise RuntimeError(
+                    f"IDENTITY_SECRET_KEY does not decrypt the signing key {row['kid']}: "
+                    "restore the secret the key was stored with, or make a new key with "
+                    "`python -m identity.keys rotate --now` under the new secret"
+                ) from None
+            data = json.loads(plain)
             cached = _decrypted[row["kid"]] = RSAKey.import_key(data)
         return cached
 
