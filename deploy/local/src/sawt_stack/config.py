@@ -38,14 +38,16 @@ class StackConfig:
 
     pg_port: int = 55432
     kafka_port: int = 59092
+    mail_port: int = 8025
     service_ports: tuple[tuple[str, int], ...] = tuple(SERVICES.items())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> StackConfig:
-        """Read ``SAWT_PG_PORT``, ``SAWT_KAFKA_PORT`` and ``SAWT_<NAME>_PORT``."""
+        """Read ``SAWT_PG_PORT``, ``SAWT_KAFKA_PORT``, ``SAWT_MAIL_PORT`` and ``SAWT_<NAME>_PORT``."""
         return cls(
             pg_port=_port(env, "SAWT_PG_PORT", 55432),
             kafka_port=_port(env, "SAWT_KAFKA_PORT", 59092),
+            mail_port=_port(env, "SAWT_MAIL_PORT", 8025),
             service_ports=tuple(
                 (name, _port(env, f"SAWT_{name.upper()}_PORT", default))
                 for name, default in SERVICES.items()

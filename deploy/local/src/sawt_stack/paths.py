@@ -91,6 +91,11 @@ class StackPaths:
         return self.root / "deploy" / "local" / "kafka" / "pom.xml"
 
     @property
+    def mail(self) -> Path:
+        """The development mail server's Maildir: every message sent, one file each."""
+        return self.stack / "mail"
+
+    @property
     def venv_bin(self) -> Path:
         return self.root / ".venv" / "bin"
 

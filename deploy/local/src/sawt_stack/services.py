@@ -60,13 +60,18 @@ def service_env(
 
 
 def stack_service_env(config: StackConfig, name: str) -> dict[str, str]:
-    """:func:`service_env` for the dev stack: the service's own database, no prefixes."""
-    return service_env(
+    """:func:`service_env` for the dev stack: the service's own database, no prefixes;
+    the notifications service sends to the development mail server."""
+    env = service_env(
         name,
         config.database_url(name),
         config.kafka_bootstrap,
         identity_url=config.service_url("identity"),
     )
+    if name == "notifications":
+        env["NOTIFICATIONS_SMTP_HOST"] = HOST
+        env["NOTIFICATIONS_SMTP_PORT"] = str(config.mail_port)
+    return env
 
 
 def render_env_file(env: Mapping[str, str]) -> str:

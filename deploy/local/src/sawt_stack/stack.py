@@ -22,6 +22,7 @@ from sawt_stack import checks, services
 from sawt_stack.config import SERVICES, StackConfig
 from sawt_stack.kafka import Kafka
 from sawt_stack.leases import Lease, Owner, live_leases, read_owner, stack_lock, write_owner
+from sawt_stack.mail import DevMail
 from sawt_stack.paths import StackPaths
 from sawt_stack.ports import port_answers
 from sawt_stack.postgres import Postgres
@@ -95,6 +96,7 @@ class Stack:
         self.config = config
         self.postgres = Postgres(paths, config)
         self.kafka = Kafka(paths, config)
+        self.mail = DevMail(paths, config)
 
     # -- infrastructure ------------------------------------------------------------
 
@@ -186,6 +188,11 @@ class Stack:
                     partial(upgrade_to_head, name, self.config.database_url(name)),
                 )
                 say(f"  {name}: at head")
+            say("mail")
+            self._guard("the mail server", lambda: self.mail.start())
+            say(
+                f"  devmail: SMTP on 127.0.0.1:{self.config.mail_port}, mail kept in {self.paths.mail}/new"
+            )
             say("services")
             for name in SERVICES:
                 self._start_service(name, started)
@@ -234,6 +241,8 @@ class Stack:
         for name in reversed(list(started.services)):
             if services.stop_service(self.paths, name):
                 say(f"  {name}: stopped")
+        if self.mail.stop():
+            say("  devmail: stopped")
         with stack_lock(self.paths):
             for name in reversed(started.infra + started.adopted):
                 if live_leases(self.paths):
@@ -250,6 +259,10 @@ class Stack:
                     say(f"\n{name} stopped unexpectedly; the end of {self.paths.log(name)}:")
                     say(tail(self.paths.log(name)))
                     return
+            if names and self.mail.running_pid() is None:
+                say(f"\nthe mail server stopped unexpectedly; the end of {self.mail.log}:")
+                say(tail(self.paths.log("devmail")))
+                return
             if self.kafka.running_pid() is None:
                 say(f"\nKafka stopped unexpectedly; the end of {self.kafka.log}:")
                 say(tail(self.kafka.log))
@@ -266,6 +279,8 @@ class Stack:
         for name in reversed(list(SERVICES)):
             if services.stop_service(self.paths, name):
                 say(f"  {name}: stopped")
+        if self.mail.stop():
+            say("  devmail: stopped")
         with stack_lock(self.paths):
             leases = live_leases(self.paths)
             for name in ("kafka", "postgres"):
@@ -289,6 +304,7 @@ class Stack:
         return [
             ["kafka.Kafka", str(self.kafka.server_properties)],
             ["uvicorn", str(self.paths.run) + "/"],
+            ["notifications.devmail", str(self.paths.mail)],
             [str(self.paths.postgres_data)],
         ]
 
@@ -320,6 +336,17 @@ class Stack:
                 str(kafka or "-"),
                 self.config.kafka_bootstrap,
                 self._infra_state(kafka, "kafka", self.config.kafka_port),
+            )
+        )
+        mail = self.mail.running_pid()
+        rows.append(
+            (
+                "devmail",
+                str(mail or "-"),
+                f"127.0.0.1:{self.config.mail_port}",
+                f"running, mail in {self.paths.mail}/new"
+                if mail
+                else _stopped(self.config.mail_port),
             )
         )
         with httpx.Client(timeout=1.0) as client:
@@ -357,6 +384,7 @@ class Stack:
             "",
             f"PostgreSQL      127.0.0.1:{self.config.pg_port}  (superuser DSN in {self.paths.env_file})",
             f"Kafka           {self.config.kafka_bootstrap}",
+            f"mail (SMTP)     127.0.0.1:{self.config.mail_port}  (every message sent: {self.paths.mail}/new)",
             f"logs            {self.paths.logs}/<name>.log",
         ]
         return "\n".join(lines)
