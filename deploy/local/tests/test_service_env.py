@@ -40,3 +40,27 @@ def test_service_command_line_carries_its_markers() -> None:
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "8001"
     assert argv[argv.index("--env-file") + 1] == "/repo/.stack/run/identity.env"
+
+
+def test_notifications_send_to_the_development_mail_server() -> None:
+    config = StackConfig.from_env({"SAWT_MAIL_PORT": "2525"})
+
+    env = stack_service_env(config, "notifications")
+
+    assert env["NOTIFICATIONS_SMTP_HOST"] == "127.0.0.1"
+    assert env["NOTIFICATIONS_SMTP_PORT"] == "2525"
+    assert "PETITIONS_SMTP_PORT" not in stack_service_env(config, "petitions")
+
+
+def test_devmail_command_line_names_its_maildir() -> None:
+    from pathlib import Path
+
+    from sawt_stack.mail import DevMail
+    from sawt_stack.paths import StackPaths
+
+    mail = DevMail(StackPaths(Path("/repo")), StackConfig())
+    argv = mail.argv()
+
+    assert argv[1:3] == ["-m", "notifications.devmail"]
+    assert argv[argv.index("--port") + 1] == "8025"
+    assert argv[argv.index("--maildir") + 1] == "/repo/.stack/mail"
