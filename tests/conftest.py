@@ -79,7 +79,9 @@ async def start_service(
         ready_timeout: float = 60.0,
     ) -> RunningService:
         port = free_port()
-        if identity_url is None:
+        if name == "identity":
+            identity_url = f"http://127.0.0.1:{port}"
+        elif identity_url is None:
             identity = next((s for s in started if s.name == "identity"), None)
             identity_url = identity.url if identity else "http://127.0.0.1:9"
         env = {

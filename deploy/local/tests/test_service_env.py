@@ -64,3 +64,11 @@ def test_devmail_command_line_names_its_maildir() -> None:
     assert argv[1:3] == ["-m", "notifications.devmail"]
     assert argv[argv.index("--port") + 1] == "8025"
     assert argv[argv.index("--maildir") + 1] == "/repo/.stack/mail"
+
+
+def test_identity_issues_tokens_as_the_url_it_is_reached_at() -> None:
+    env = service_env("identity", "postgresql://i@h/i", "k:1", identity_url="http://127.0.0.1:9101")
+
+    assert env["IDENTITY_ISSUER"] == "http://127.0.0.1:9101"
+    assert env["IDENTITY_TOKEN_ISSUER"] == "http://127.0.0.1:9101"
+    assert env["IDENTITY_COOKIE_SECURE"] == "false"

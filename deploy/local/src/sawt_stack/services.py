@@ -48,7 +48,11 @@ def service_env(
     never join the groups of the dev stack.
     """
     prefix = name.upper() + "_"
-    return {
+    own: dict[str, str] = {}
+    if name == "identity":
+        # the issuer of every token and the base of every emailed link; plain HTTP here
+        own = {"IDENTITY_ISSUER": identity_url, "IDENTITY_COOKIE_SECURE": "false"}
+    return own | {
         prefix + "DATABASE_URL": database_url,
         prefix + "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         prefix + "SERVICE_NAME": name,
