@@ -33,7 +33,7 @@ from identity.web.cookies import clear_session_cookie, set_session_cookie
 from sawt_shared.app import RuntimeDep
 from sawt_shared.auth import auth_problem_responses
 from sawt_shared.clientip import client_ip
-from sawt_shared.db import Connection, DbTransaction
+from sawt_shared.db import DbTransaction
 from sawt_shared.errors import (
     Conflict,
     Forbidden,
@@ -53,10 +53,14 @@ AccountReader = Annotated[Actor, Depends(require_user("account"))]
 AccountWriter = Annotated[Actor, Depends(require_user("account", write=True))]
 
 
-def _service(conn: Connection, identity: IdentityDep, runtime: RuntimeDep) -> AccountService:
+def _service(conn: DbTransaction, identity: IdentityDep, runtime: RuntimeDep) -> AccountService:
+    """The service, on the request's transaction."""
     return AccountService(
         conn, identity.settings, runtime.outbox, identity.passwords, runtime.limiter
     )
+
+
+Accounts = Annotated[AccountService, Depends(_service)]
 
 
 def _ip(request: Request, runtime: RuntimeDep) -> str:
@@ -207,11 +211,9 @@ async def read_me(actor: AccountReader) -> UserRead:
 async def update_me(
     body: ProfileUpdate,
     actor: AccountWriter,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Accounts,
 ) -> UserRead:
-    user = await _service(conn, identity, runtime).update_profile(actor.user, body.changes())
+    user = await service.update_profile(actor.user, body.changes())
     return UserRead.of(user)
 
 
@@ -225,13 +227,9 @@ async def update_me(
 async def change_email(
     body: EmailChange,
     actor: AccountWriter,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Accounts,
 ) -> Accepted:
-    await _service(conn, identity, runtime).request_email_change(
-        actor.user, body.new_email, body.password
-    )
+    await service.request_email_change(actor.user, body.new_email, body.password)
     return Accepted(status="confirmation_sent", detail="Confirm from the new address.")
 
 
@@ -259,13 +257,9 @@ async def resend_verification(
 async def change_password(
     body: PasswordChange,
     actor: AccountWriter,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Accounts,
 ) -> None:
-    await _service(conn, identity, runtime).change_password(
-        actor.user, body.current_password, body.new_password
-    )
+    await service.change_password(actor.user, body.current_password, body.new_password)
 
 
 @router.get(
@@ -295,13 +289,11 @@ async def export_me(
 async def delete_me(
     body: AccountDelete,
     actor: AccountWriter,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Accounts,
 ) -> None:
     """Anonymises the account, ends its sessions and tokens, and publishes
     ``user.deleted`` so the other services anonymise what they hold."""
-    await _service(conn, identity, runtime).delete(actor.user, body.password)
+    await service.delete(actor.user, body.password)
 
 
 @router.get(
@@ -313,13 +305,11 @@ async def delete_me(
 async def read_user(
     user_id: uuid.UUID,
     actor: AccountReader,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Accounts,
 ) -> UserRead:
     if not can_read_user(actor.user, user_id):
         raise Forbidden("You may not read this user.", type_slug="not-your-user")
-    return UserRead.of(await _service(conn, identity, runtime).user(user_id))
+    return UserRead.of(await service.user(user_id))
 
 
 @router.put(

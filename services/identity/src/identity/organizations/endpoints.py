@@ -24,7 +24,7 @@ from identity.organizations.schemas import (
 from identity.organizations.service import OrganizationService
 from sawt_shared.app import RuntimeDep
 from sawt_shared.auth import auth_problem_responses
-from sawt_shared.db import Connection, DbTransaction
+from sawt_shared.db import DbTransaction
 from sawt_shared.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound, problem_responses
 
 __all__ = ["router"]
@@ -36,8 +36,14 @@ Admin = Annotated[Actor, Depends(require_user("admin", write=True))]
 _AUTH = auth_problem_responses()
 
 
-def _service(conn: Connection, identity: IdentityDep, runtime: RuntimeDep) -> OrganizationService:
+def _service(
+    conn: DbTransaction, identity: IdentityDep, runtime: RuntimeDep
+) -> OrganizationService:
+    """The service, on the request's transaction."""
     return OrganizationService(conn, identity.settings, runtime.outbox)
+
+
+Organizations = Annotated[OrganizationService, Depends(_service)]
 
 
 def _read(org: Any, my_role: str | None = None) -> OrganizationRead:
@@ -62,11 +68,8 @@ def _read(org: Any, my_role: str | None = None) -> OrganizationRead:
 async def create_organization(
     body: OrganizationCreate,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> OrganizationRead:
-    service = _service(conn, identity, runtime)
     org_id = await service.create(actor.user, body.name, body.kind)
     org, role = await service.read(actor.user, org_id)
     return _read(org, role)
@@ -80,18 +83,14 @@ async def create_organization(
 )
 async def list_organizations(
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
     all: Annotated[bool, Query(description="Every organisation (moderators, admins).")] = False,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[
         uuid.UUID | None, Query(description="next_cursor of the previous page")
     ] = None,
 ) -> OrganizationList:
-    rows = await _service(conn, identity, runtime).list_organizations(
-        actor.user, all_=all, limit=limit + 1, after=cursor
-    )
+    rows = await service.list_organizations(actor.user, all_=all, limit=limit + 1, after=cursor)
     items = [_read(r, r["my_role"]) for r in rows[:limit]]
     return OrganizationList(
         items=items, next_cursor=str(items[-1].id) if len(rows) > limit else None
@@ -107,11 +106,9 @@ async def list_organizations(
 async def read_organization(
     org_id: uuid.UUID,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> OrganizationRead:
-    org, role = await _service(conn, identity, runtime).read(actor.user, org_id)
+    org, role = await service.read(actor.user, org_id)
     return _read(org, role)
 
 
@@ -124,11 +121,9 @@ async def read_organization(
 async def list_members(
     org_id: uuid.UUID,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> list[MemberRead]:
-    rows = await _service(conn, identity, runtime).members(actor.user, org_id)
+    rows = await service.members(actor.user, org_id)
     return [
         MemberRead(
             user_id=r["user_id"],
@@ -171,11 +166,8 @@ async def invite(
 async def accept_invitation(
     body: InvitationAccept,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> OrganizationRead:
-    service = _service(conn, identity, runtime)
     org_id = await service.accept(actor.user, body.token)
     org, role = await service.read(actor.user, org_id)
     return _read(org, role)
@@ -192,11 +184,9 @@ async def change_member(
     user_id: uuid.UUID,
     body: MemberUpdate,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> None:
-    await _service(conn, identity, runtime).change_role(actor.user, org_id, user_id, body.role)
+    await service.change_role(actor.user, org_id, user_id, body.role)
 
 
 @router.delete(
@@ -209,11 +199,9 @@ async def remove_member(
     org_id: uuid.UUID,
     user_id: uuid.UUID,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> None:
-    await _service(conn, identity, runtime).remove(actor.user, org_id, user_id)
+    await service.remove(actor.user, org_id, user_id)
 
 
 @router.post(
@@ -226,11 +214,9 @@ async def verify_organization(
     org_id: uuid.UUID,
     body: VerificationCreate,
     actor: Admin,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> OrganizationRead:
-    org = await _service(conn, identity, runtime).verify(actor.user, org_id, body.note)
+    org = await service.verify(actor.user, org_id, body.note)
     return _read(org)
 
 
@@ -243,11 +229,9 @@ async def verify_organization(
 async def organization_audit(
     org_id: uuid.UUID,
     actor: Member,
-    conn: DbTransaction,
-    identity: IdentityDep,
-    runtime: RuntimeDep,
+    service: Organizations,
 ) -> list[AuditEntry]:
-    rows = await _service(conn, identity, runtime).audit_trail(actor.user, org_id)
+    rows = await service.audit_trail(actor.user, org_id)
     return [
         AuditEntry(at=r["at"], actor_id=r["actor_id"], action=r["action"], details=r["details"])
         for r in rows
