@@ -32,7 +32,7 @@ from authlib.integrations.httpx_client import AsyncOAuth2Client  # type: ignore[
 from joserfc import jws
 
 from identity.demo import CIVIC_REDIRECTS, DEMO_PASSWORD, GOV_CLIENT_SECRET, WEB_REDIRECTS
-from identity.testing import run_secret
+from identity.testing import link_token, run_secret
 from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE, Unauthorized
 from sawt_shared.events.identity import IdentityEvent
@@ -497,7 +497,7 @@ async def test_every_identity_event_reaches_kafka_with_cloudevents_headers(
         amina = {"Authorization": f"Bearer {amina_token['access_token']}"}
         accepted = await http.post(
             "/api/v1/invitations/accept",
-            json={"token": invitation["link"].split("token=")[1]},
+            json={"token": link_token(invitation["link"])},
             headers=amina,
         )
         assert accepted.status_code == 200, accepted.text

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
 
-from identity.testing import Factory
+from identity.testing import Factory, link_token
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE
 
 pytestmark = pytest.mark.asyncio
@@ -159,7 +160,8 @@ async def test_password_reset_is_single_use(client: httpx.AsyncClient, factory: 
     assert unknown.status_code == known.status_code == 202
     assert unknown.json() == known.json()
     [message] = await factory.events("ma.sawt.user.password_reset_requested.v1", str(user.id))
-    token = message["link"].split("token=")[1]
+    token = link_token(message["link"])
+    assert parse_qs(urlsplit(message["link"]).query)["lang"] == [message["language"]]
     new_password = "another long passphrase"
     done = await client.post(
         "/api/v1/password-resets/confirm", json={"token": token, "new_password": new_password}

@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from identity.testing import Factory, UserFixture
+from identity.testing import Factory, UserFixture, link_token
 
 pytestmark = pytest.mark.asyncio
 
@@ -37,7 +37,7 @@ async def test_create_invite_accept_leave(client: httpx.AsyncClient, factory: Fa
     )
     assert invited.status_code == 201, invited.text
     [message] = await factory.events("ma.sawt.organization.invitation_sent.v1", org_id)
-    token = message["link"].split("token=")[1]
+    token = link_token(message["link"])
     assert message["email"] == invitee.email
 
     stranger = await factory.user()

@@ -124,3 +124,20 @@ async def test_register_page(client: httpx.AsyncClient, factory: Factory) -> Non
     )
     assert response.status_code == 422
     assert "كلمة المرور" in response.text
+
+
+async def test_forms_post_only_to_the_service_itself(client: httpx.AsyncClient) -> None:
+    response = await client.get("/register", params={"lang": "ar"})
+    policy = response.headers["content-security-policy"]
+    assert "form-action 'self';" in policy
+    assert "*" not in policy
+
+
+async def test_the_password_rule_shown_is_the_configured_one(client: httpx.AsyncClient) -> None:
+    from identity.settings import IdentitySettings
+
+    minimum = IdentitySettings().password_min_length
+    page = await client.get("/register", params={"lang": "fr"})
+    assert f'minlength="{minimum}"' in page.text
+    assert f"Au moins {minimum} caractères" in page.text
+    assert re.search(r'<input id="email" dir="ltr"', page.text)

@@ -85,6 +85,7 @@ class AccountService:
     # ---- helpers ---------------------------------------------------------------
 
     def _link(self, path: str, **params: str) -> str:
+        """A link for a message; ``lang`` opens the page in the reader's language."""
         return f"{self.settings.issuer.rstrip('/')}{path}?{urlencode(params)}"
 
     def _check_password(self, password: str, email: str = "") -> None:
@@ -145,7 +146,7 @@ class AccountService:
                     email=email,
                     display_name=user.display_name,
                     language=user.language,
-                    link=self._link("/verify-email", token=token),
+                    link=self._link("/verify-email", token=token, lang=user.language),
                     code=code,
                     expires_at=expires,
                 ),
@@ -158,7 +159,7 @@ class AccountService:
                     new_email=email,
                     display_name=user.display_name,
                     language=user.language,
-                    link=self._link("/confirm-email", token=token),
+                    link=self._link("/confirm-email", token=token, lang=user.language),
                     code=code,
                     expires_at=expires,
                 ),
@@ -335,7 +336,7 @@ class AccountService:
                 email=user.email,
                 display_name=user.display_name,
                 language=user.language,
-                link=self._link("/reset-password", token=token),
+                link=self._link("/reset-password", token=token, lang=user.language),
                 expires_at=expires,
             ),
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from authlib.oauth2.rfc6749.errors import OAuth2Error  # type: ignore[import-untyped]
 from fastapi import APIRouter, Request
@@ -67,6 +67,12 @@ async def _subject(request: Request, conn: Connection, identity: Identity) -> Su
     return Subject(user, standing, session.auth_time, session.amr)
 
 
+def _origin(uri: str) -> str:
+    """The scheme and host of ``uri``: where the consent form's answer is redirected."""
+    parts = urlsplit(uri)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "'none'"
+
+
 def _error_page(request: Request, identity: Identity, error: OAuth2Error, lang: str) -> Response:
     return page(
         request,
@@ -110,6 +116,7 @@ async def _authorize(
             user_name=subject.user.display_name,
             scopes=scopes,
             params=list(oreq.payload.datalist.items()),
+            form_targets=[_origin(grant.redirect_uri or "")],
         )
     grant_user = subject if decision in (None, "approve") else None
     result: Response = await server.run(

@@ -105,7 +105,9 @@ class OrganizationService:
             expires_at=expires,
         )
         invitee = await AccountRepository(self.conn).by_email(email)
-        link = f"{self.settings.issuer.rstrip('/')}/invitations?{urlencode({'token': token})}"
+        language = invitee.language if invitee else actor.language
+        query = urlencode({"token": token, "lang": language})
+        link = f"{self.settings.issuer.rstrip('/')}/invitations?{query}"
         await self.outbox.add(
             self.conn,
             OrganizationInvitationSent(
@@ -114,7 +116,7 @@ class OrganizationService:
                 email=email,
                 role=role,
                 invited_by=actor.id,
-                language=(invitee.language if invitee else actor.language),
+                language=language,
                 link=link,
                 expires_at=expires,
             ),

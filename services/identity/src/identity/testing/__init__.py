@@ -10,6 +10,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 from joserfc import jwt
@@ -26,6 +27,7 @@ __all__ = [
     "PASSWORD",
     "Factory",
     "UserFixture",
+    "link_token",
     "make_settings",
     "run_secret",
 ]
@@ -165,3 +167,9 @@ class Factory:
             key,
         )
         return [json.loads(bytes(r["payload"])) for r in rows]
+
+
+def link_token(link: str) -> str:
+    """The token of an emailed link (which also carries the reader's language)."""
+    [token] = parse_qs(urlsplit(link).query)["token"]
+    return token

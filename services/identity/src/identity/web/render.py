@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -33,8 +34,11 @@ def page(
     lang: str | None = None,
     status_code: int = 200,
     headers: dict[str, str] | None = None,
+    form_targets: Sequence[str] = (),
     **context: Any,
 ) -> HTMLResponse:
+    """Render ``template``; its forms may post (and be redirected) to ``'self'`` and to
+    ``form_targets`` only (the consent page names the client's redirect origin)."""
     lang = lang or page_language(request)
     cookie, token = csrf_token(request, identity.settings)
     kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
@@ -42,13 +46,21 @@ def page(
         code: request.url.path + "?" + urlencode([*kept, ("lang", code)]) for code in PAGE_LANGUAGES
     }
     html = identity.pages.render(
-        template, lang, csrf_field=CSRF_FIELD, csrf_token=token, lang_urls=lang_urls, **context
+        template,
+        lang,
+        csrf_field=CSRF_FIELD,
+        csrf_token=token,
+        lang_urls=lang_urls,
+        password_min_length=identity.settings.password_min_length,
+        **context,
     )
     response = HTMLResponse(html, status_code=status_code, headers=headers)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Frame-Options"] = "DENY"
+    form_action = " ".join(["'self'", *form_targets])
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *; "
+        "default-src 'none'; style-src 'unsafe-inline'; "
+        f"form-action {form_action}; "
         "frame-ancestors 'none'; base-uri 'none'"
     )
     ensure_csrf_cookie(response, identity.settings, cookie)
