@@ -102,6 +102,7 @@ def make_settings(stack: StackEnv, db: str, jwks: str, **overrides: Any) -> Peti
         "create_limit_per_account": "1000/minute",
         "create_limit_per_ip": "100000/minute",
         "database_pool_max": 15,
+        "tune_gc": False,
     }
     values.update(overrides)
     return PetitionsSettings(**values)

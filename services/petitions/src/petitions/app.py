@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from petitions import bootstrap
+from petitions import bootstrap, ratelimit_storage
 from petitions.channels.endpoints import router as channels_router
 from petitions.counting.endpoints import router as counting_router
 from petitions.lifecycle.endpoints import router as lifecycle_router
@@ -30,6 +30,7 @@ citizen may see also carry `title_i18n` (Arabic, French, English).
 
 def create_app(settings: PetitionsSettings | None = None) -> FastAPI:
     settings = settings or PetitionsSettings()
+    assert ratelimit_storage.SCHEME  # imported: registers the storage with `limits`
 
     async def on_startup(runtime: Runtime) -> None:
         app.state.petitions = bootstrap.start(runtime, settings)
@@ -39,10 +40,10 @@ def create_app(settings: PetitionsSettings | None = None) -> FastAPI:
         title="Sawt petitions",
         description=DESCRIPTION,
         routers=[
+            signing_router,  # first: routes are matched in order, signing is the hot path
             channels_router,
             public_router,
             lifecycle_router,
-            signing_router,
             responses_router,
             counting_router,
         ],

@@ -7,6 +7,7 @@ returns :class:`Petitions`, which endpoints reach through :data:`PetitionsDep`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,6 +63,19 @@ async def _close_loop(runtime: Runtime, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
+def tune_garbage_collector() -> None:
+    """Freeze what start-up allocated and collect young objects less often.
+
+    A request allocates thousands of short-lived, acyclic objects (freed by reference
+    counting); the default thresholds made the cyclic collector run every few
+    requests and rescan the whole start-up heap (the app, its schemas, its clients).
+    Measured on the sign path: about a fifth of the CPU of a request.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 20)
+
+
 def start(runtime: Runtime, settings: PetitionsSettings) -> Petitions:
     batcher = SignatureBatcher(
         runtime.pool,
@@ -88,10 +102,14 @@ def start(runtime: Runtime, settings: PetitionsSettings) -> Petitions:
         runtime.tasks.append(
             asyncio.create_task(_close_loop(runtime, settings.close_interval), name="closer")
         )
+    if settings.tune_gc:
+        tune_garbage_collector()
     return Petitions(settings=settings, runtime=runtime, batcher=batcher, folder=folder)
 
 
-def _petitions(request: Request) -> Petitions:
+async def _petitions(request: Request) -> Petitions:
+    # async on purpose: FastAPI runs a plain ``def`` dependency in a thread pool, which
+    # on the sign path cost more than the whole token check.
     petitions: Petitions = request.app.state.petitions
     return petitions
 

@@ -28,6 +28,12 @@ class PetitionsSettings(ServiceSettings):
         description="Public address of the web front end, for links put in events.",
     )
 
+    tune_gc: bool = Field(
+        True,
+        description="After start-up, freeze the heap and raise the garbage collector's "
+        "first threshold (less CPU per request; see petitions.bootstrap).",
+    )
+
     # Signing: group commit ---------------------------------------------------------
     sign_batch_window: float = Field(
         0.002,
@@ -74,6 +80,13 @@ class PetitionsSettings(ServiceSettings):
     )
     create_limit_per_ip: str = Field(
         "60/hour", description="Petitions one client address may create."
+    )
+
+    rate_limit_storage: str = Field(
+        "async+sawt-memory://",
+        description="`limits` storage URI. The default counts in this process with upkeep "
+        "that does not grow with the number of keys (petitions.ratelimit_storage); "
+        "replicas share limits through `async+redis://…`.",
     )
 
     # Public reads -------------------------------------------------------------------------
