@@ -105,7 +105,7 @@ async def test_200_signers_at_once_across_a_threshold(
     )
     # group commit: the signatures shared transactions
     transactions = await world.scalar(
-        "SELECT count(DISTINCT xid::text) FROM signatures WHERE petition_id = $1", pid
+        "SELECT count(DISTINCT xmin::text) FROM signatures WHERE petition_id = $1", pid
     )
     assert transactions < SIGNERS / 4, transactions
 

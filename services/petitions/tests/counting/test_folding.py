@@ -1,5 +1,5 @@
-"""Folding against the real database: the in-flight watermark hazard, withdrawals,
-and the recount that repairs drift."""
+"""Folding against the real database: batches in flight, long transactions elsewhere,
+withdrawals, and the recount that repairs drift."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from petitions.bootstrap import Petitions
+from petitions.signing.repository import NewSignature, insert_signatures
 from petitions.testing import REGION, World
-from sawt_shared.testing import wait_until
+from sawt_shared.testing import StackEnv, wait_until
 
 pytestmark = pytest.mark.asyncio
 
@@ -22,30 +23,30 @@ async def total(world: World, pid: str) -> int:
     )
 
 
-async def test_a_transaction_in_flight_is_not_skipped_by_the_fold(
+async def fold(service: Petitions) -> None:
+    report = await service.folder.fold_once()
+    while not report.folded:  # the background folder holds the lock now and then
+        report = await service.folder.fold_once()
+
+
+async def test_a_batch_in_flight_is_not_skipped_by_the_fold(
     world: World, service: Petitions, petitions_db: str
 ) -> None:
     pid, _, _ = await world.open_petition()
     early, late = await world.identity.citizens(2)
-    # A sign transaction that began first and commits last: with a "last id folded"
-    # watermark its row would be skipped forever.
+    # A sign batch that began first and commits last: with a "last id folded"
+    # watermark its rows would be skipped forever.
     slow = await asyncpg.connect(petitions_db)
     try:
         tx = slow.transaction()
         await tx.start()
-        await slow.execute(
-            "INSERT INTO signatures (id, petition_id, signer_id, region) VALUES ($1, $2, $3, $4)",
-            uuid.uuid4(),
-            uuid.UUID(pid),
-            early.id,
-            REGION,
+        await insert_signatures(
+            slow, [NewSignature(uuid.uuid4(), uuid.UUID(pid), early.id, REGION, None, False)]
         )
         r = await world.sign(pid, late)
         assert r.status_code == 201, r.text
-        report = await service.folder.fold_once()
-        while not report.folded:  # the background folder holds the lock now and then
-            report = await service.folder.fold_once()
-        assert await total(world, pid) == 0  # the later one waits for the earlier one
+        await fold(service)
+        assert await total(world, pid) == 1  # the later batch is counted, the other waits
         await tx.commit()
     finally:
         await slow.close()
@@ -56,6 +57,26 @@ async def test_a_transaction_in_flight_is_not_skipped_by_the_fold(
     await wait_until(both, timeout=30, message="both signatures folded")
     recount = await service.folder.recount()
     assert [r for r in recount.repairs if r["petition_id"] == pid] == []
+
+
+async def test_a_long_transaction_elsewhere_does_not_hold_the_counts_back(
+    world: World, service: Petitions, stack: StackEnv
+) -> None:
+    pid, _, _ = await world.open_petition()
+    signer = await world.identity.citizen()
+    # A writing transaction left open in another database of the cluster (an outbox
+    # relay waiting for a broker, a migration, a colleague's psql).
+    other = await asyncpg.connect(stack.pg_admin_dsn)
+    try:
+        tx = other.transaction()
+        await tx.start()
+        await other.fetchval("SELECT pg_current_xact_id()")
+        assert (await world.sign(pid, signer)).status_code == 201
+        await fold(service)
+        assert await total(world, pid) == 1
+        await tx.rollback()
+    finally:
+        await other.close()
 
 
 async def test_withdrawal_is_folded_and_the_signer_may_sign_again(

@@ -30,7 +30,6 @@ async def _recount(settings: PetitionsSettings) -> dict[str, object]:
         report = await CountFolder(pool, outbox).recount(wait=True)
         return {
             "recount_id": report.recount_id,
-            "watermark": report.watermark,
             "repairs": report.repairs,
             "thresholds_fired": [f"{t.petition_id}:{t.threshold}" for t in report.thresholds],
         }

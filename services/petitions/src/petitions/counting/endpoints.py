@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/v1/admin/counts", tags=["admin"])
 
 
 class FoldStatus(BaseModel):
-    watermark: int
+    queued: int
     folded_at: datetime
     signatures_folded: int
     last_recount_at: datetime | None
@@ -28,7 +28,6 @@ class FoldStatus(BaseModel):
 
 class RecountRead(BaseModel):
     recount_id: int | None
-    watermark: int
     repairs: list[dict[str, Any]]
     thresholds_fired: list[str]
 
@@ -37,7 +36,7 @@ class RecountRead(BaseModel):
 async def fold_status(_: AdminToken, conn: DbConnection) -> FoldStatus:
     state = await repository.fold_state(conn)
     return FoldStatus(
-        watermark=state.watermark,
+        queued=await repository.queued_rows(conn),
         folded_at=state.folded_at,
         signatures_folded=state.signatures_folded,
         last_recount_at=state.last_recount_at,
@@ -53,7 +52,6 @@ async def recount(_: AdminToken, petitions: PetitionsDep) -> RecountRead:
     report = await petitions.folder.recount(wait=True)
     return RecountRead(
         recount_id=report.recount_id,
-        watermark=report.watermark,
         repairs=report.repairs,
         thresholds_fired=[f"{t.petition_id}:{t.threshold}" for t in report.thresholds],
     )

@@ -1,4 +1,4 @@
-"""SQL of the folded counts, the fold's watermark, thresholds reached and recounts."""
+"""SQL of the folded counts, the fold queue, thresholds reached and recounts."""
 
 from __future__ import annotations
 
@@ -20,18 +20,18 @@ __all__ = [
     "add_hour_counts",
     "add_region_counts",
     "add_totals",
-    "deltas_between",
     "fold_state",
     "insert_thresholds",
     "petitions_for_thresholds",
+    "queued_rows",
     "reached_thresholds",
     "record_recount",
     "save_fold_state",
     "set_hour_counts",
     "set_region_counts",
     "set_totals",
-    "snapshot_xmin",
     "stored_counts",
+    "take_queued",
     "true_counts",
     "try_fold_lock",
 ]
@@ -42,7 +42,6 @@ FOLD_LOCK = (0x5A17, 0x0F01)
 
 @dataclass(frozen=True)
 class FoldState:
-    watermark: int
     folded_at: datetime
     signatures_folded: int
     last_recount_at: datetime | None
@@ -64,63 +63,53 @@ async def try_fold_lock(conn: Connection) -> bool:
     return bool(await conn.fetchval("SELECT pg_try_advisory_xact_lock($1, $2)", *FOLD_LOCK))
 
 
-async def snapshot_xmin(conn: Connection) -> tuple[int, datetime]:
-    """The oldest transaction still in flight (every row of an older one is visible now),
-    and the transaction's clock."""
-    row = await conn.fetchrow(
-        "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS xmin, now() AS now"
-    )
-    assert row is not None
-    return row["xmin"], row["now"]
-
-
 async def fold_state(conn: Connection, *, for_update: bool = False) -> FoldState:
     lock = " FOR UPDATE" if for_update else ""
     row = await conn.fetchrow(
-        "SELECT xid_watermark::text::bigint AS watermark, folded_at, signatures_folded,"  # noqa: S608 - constant SQL fragments; values are parameters
-        f" last_recount_at FROM fold_state{lock}"
+        f"SELECT folded_at, signatures_folded, last_recount_at FROM fold_state{lock}"  # noqa: S608
     )
     assert row is not None
-    return FoldState(
-        row["watermark"], row["folded_at"], row["signatures_folded"], row["last_recount_at"]
-    )
+    return FoldState(row["folded_at"], row["signatures_folded"], row["last_recount_at"])
 
 
-async def save_fold_state(
-    conn: Connection, watermark: int, *, folded: int, recounted: bool = False
-) -> datetime:
+async def queued_rows(conn: Connection) -> int:
+    """Rows waiting in the fold queue (a backlog shows a folder that does not keep up)."""
+    n: int = await conn.fetchval("SELECT count(*) FROM fold_queue")
+    return n
+
+
+async def save_fold_state(conn: Connection, *, folded: int, recounted: bool = False) -> datetime:
     at: datetime = await conn.fetchval(
         """
-        UPDATE fold_state SET xid_watermark = $1::text::xid8, folded_at = now(),
-            signatures_folded = signatures_folded + $2,
-            last_recount_at = CASE WHEN $3 THEN now() ELSE last_recount_at END
+        UPDATE fold_state SET folded_at = now(), signatures_folded = signatures_folded + $1,
+            last_recount_at = CASE WHEN $2 THEN now() ELSE last_recount_at END
         RETURNING folded_at
         """,
-        str(watermark),
         folded,
         recounted,
     )
     return at
 
 
-async def deltas_between(conn: Connection, low: int, high: int) -> list[CountDelta]:
-    """Signatures (+1) and withdrawals (-1) written by transactions with ``low <= xid < high``."""
+async def take_queued(conn: Connection, limit: int) -> tuple[list[CountDelta], int]:
+    """Remove up to ``limit`` committed rows of the fold queue; their deltas, summed, and
+    how many rows were taken. Rows of transactions still in flight are not visible, so
+    they wait for the next fold: nothing is skipped, nothing is taken twice."""
     rows = await conn.fetch(
         """
-        SELECT petition_id, region, hour, sum(d)::bigint AS delta FROM (
-            SELECT petition_id, coalesce(region, '') AS region,
-                   date_trunc('hour', signed_at, 'UTC') AS hour, 1 AS d
-            FROM signatures WHERE xid >= $1::text::xid8 AND xid < $2::text::xid8
-            UNION ALL
-            SELECT petition_id, coalesce(region, ''), date_trunc('hour', signed_at, 'UTC'), -1
-            FROM signature_withdrawals WHERE xid >= $1::text::xid8 AND xid < $2::text::xid8
-        ) AS d
-        GROUP BY petition_id, region, hour
+        WITH taken AS (
+            DELETE FROM fold_queue WHERE id IN (
+                SELECT id FROM fold_queue ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED
+            )
+            RETURNING petition_id, region, hour, delta
+        )
+        SELECT petition_id, region, hour, sum(delta)::bigint AS delta, count(*) AS n
+        FROM taken GROUP BY 1, 2, 3
         """,
-        str(low),
-        str(high),
+        limit,
     )
-    return [CountDelta(r["petition_id"], r["region"], r["hour"], r["delta"]) for r in rows]
+    deltas = [CountDelta(r["petition_id"], r["region"], r["hour"], r["delta"]) for r in rows]
+    return deltas, sum(r["n"] for r in rows)
 
 
 async def add_totals(conn: Connection, totals: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, int]:
@@ -239,30 +228,23 @@ async def insert_thresholds(conn: Connection, rows: Sequence[ThresholdRow]) -> l
     return [r for r in rows if (r.petition_id, r.threshold) in fresh]
 
 
-async def true_counts(conn: Connection, watermark: int) -> list[CountDelta]:
-    """What the counts should be at ``watermark``, recomputed from the signatures themselves.
+async def true_counts(conn: Connection) -> list[CountDelta]:
+    """What the folded counts should be, recomputed from the signatures themselves.
 
-    The folded counts hold every signature with ``xid < watermark`` minus every
-    withdrawal with ``xid < watermark``. Today's table lacks the signatures withdrawn
-    by later transactions (not folded yet), so those are added back from the log.
+    One statement, so one snapshot: every signature visible now, minus the deltas of
+    the queue visible now (committed with their signatures, not folded yet).
     """
     rows = await conn.fetch(
         """
         SELECT petition_id, region, hour, sum(n)::bigint AS n FROM (
             SELECT petition_id, coalesce(region, '') AS region,
                    date_trunc('hour', signed_at, 'UTC') AS hour, count(*) AS n
-            FROM signatures WHERE xid < $1::text::xid8
-            GROUP BY 1, 2, 3
+            FROM signatures GROUP BY 1, 2, 3
             UNION ALL
-            SELECT petition_id, coalesce(region, ''), date_trunc('hour', signed_at, 'UTC'),
-                   count(*)
-            FROM signature_withdrawals
-            WHERE xid >= $1::text::xid8 AND signature_xid < $1::text::xid8
-            GROUP BY 1, 2, 3
+            SELECT petition_id, region, hour, -sum(delta) FROM fold_queue GROUP BY 1, 2, 3
         ) AS t
         GROUP BY petition_id, region, hour
-        """,
-        str(watermark),
+        """
     )
     return [CountDelta(r["petition_id"], r["region"], r["hour"], r["n"]) for r in rows]
 
@@ -288,13 +270,11 @@ async def stored_counts(
 
 
 async def record_recount(
-    conn: Connection, started_at: datetime, watermark: int, repairs: list[dict[str, Any]]
+    conn: Connection, started_at: datetime, repairs: list[dict[str, Any]]
 ) -> int:
     rid: int = await conn.fetchval(
-        "INSERT INTO recounts (started_at, watermark, repairs) VALUES ($1, $2::text::xid8, $3)"
-        " RETURNING id",
+        "INSERT INTO recounts (started_at, repairs) VALUES ($1, $2) RETURNING id",
         started_at,
-        str(watermark),
         json.loads(json.dumps(repairs, default=str)),
     )
     return rid

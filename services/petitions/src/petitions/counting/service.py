@@ -2,23 +2,25 @@
 
 Why not a counter updated by each signature: every signer of a viral petition
 would queue for the lock on that one row (the 2019 collapse of the UK site). Here
-signatures are only inserted, and :class:`CountFolder` adds them up every
+a sign batch only inserts: its signature rows, their outbox rows, and its deltas
+summed per petition, region and hour into ``fold_queue`` (a few rows per batch, in
+the same statement as the signatures). :class:`CountFolder` adds the queue up every
 ``interval`` seconds, holding an advisory lock so only one process folds.
 
-Which rows a fold takes. ``bigserial`` ids are handed out before commit, so a
-"last id folded" watermark skips the rows of a transaction that commits after a
-later one was folded. Instead each signature and withdrawal records the id of the
-transaction that wrote it (``xid8``), and a fold takes the rows with
-``watermark <= xid < xmin``, where ``xmin`` is the oldest transaction still in
-flight in the fold's snapshot: every transaction below it has ended, so all its
-rows are visible and none can appear later; the next fold starts at ``xmin``.
+Which rows a fold takes: those it can see, removed with ``DELETE … RETURNING`` in
+the fold's transaction. A batch still in flight is invisible, its rows wait for the
+next fold; a batch that committed is seen whole (signatures and deltas commit
+together). A ``bigserial`` "last id folded" watermark would skip the rows of a
+transaction that commits after a later one was folded; a watermark at the
+snapshot's oldest transaction (``pg_snapshot_xmin``) would be exact but would wait
+for the oldest writer of the whole cluster (an outbox relay stuck on the broker
+froze the counts in the benchmark). The queue depends on nothing but its own rows.
 
-In the same transaction the fold adds to the totals, per-region and per-hour
-counts, records each threshold newly reached (one row per petition and threshold,
-``ON CONFLICT DO NOTHING``, so each fires once), queues its
-``petition.threshold_reached`` event in the outbox, and moves the watermark.
-:meth:`CountFolder.recount` recomputes everything from the signatures and repairs
-what differs.
+In the fold's transaction: the counts are added to, each threshold newly reached is
+recorded (one row per petition and threshold, ``ON CONFLICT DO NOTHING``, so each
+fires once) with its ``petition.threshold_reached`` event in the outbox, and
+``folded_at`` (the ``as_of`` readers see) is set. :func:`recount` recomputes every
+count from the signatures and repairs what differs.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from prometheus_client import Counter, Gauge, Histogram
 from petitions.counting import repository
 from petitions.counting.repository import ThresholdRow
 from petitions.counting.rules import (
+    CountDelta,
     FoldedDeltas,
     fold_deltas,
     response_due_at,
@@ -62,14 +65,12 @@ class FoldReport:
     petitions: int = 0
     thresholds: list[ThresholdRow] = field(default_factory=list)
     as_of: datetime | None = None
-    watermark: int = 0
     last_recount_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class RecountReport:
     recounted: bool
-    watermark: int = 0
     repairs: list[dict[str, Any]] = field(default_factory=list)
     thresholds: list[ThresholdRow] = field(default_factory=list)
     recount_id: int | None = None
@@ -130,20 +131,21 @@ async def _apply(conn: Connection, folded: FoldedDeltas) -> dict[uuid.UUID, int]
     return totals
 
 
-async def fold(conn: Connection, outbox: Outbox) -> FoldReport:
-    """One fold, in the caller's transaction, which must hold the fold lock."""
-    high, now = await repository.snapshot_xmin(conn)
+async def fold(conn: Connection, outbox: Outbox, *, batch: int = 50_000) -> FoldReport:
+    """Fold what the queue holds, in the caller's transaction, which holds the fold lock."""
     state = await repository.fold_state(conn, for_update=True)
-    high = max(high, state.watermark)
-    folded = fold_deltas(
-        await repository.deltas_between(conn, state.watermark, high)
-        if high > state.watermark
-        else []
-    )
+    now: datetime = await conn.fetchval("SELECT now()")
+    deltas: list[CountDelta] = []
+    while True:
+        taken, rows = await repository.take_queued(conn, batch)
+        deltas += taken
+        if rows < batch:
+            break
+    folded = fold_deltas(deltas)
     totals = await _apply(conn, folded)
     fired = await _fire_thresholds(conn, outbox, totals, now)
     net = sum(folded.totals.values())
-    as_of = await repository.save_fold_state(conn, high, folded=net)
+    as_of = await repository.save_fold_state(conn, folded=net)
     FOLDED.inc(max(net, 0))
     return FoldReport(
         folded=True,
@@ -151,7 +153,6 @@ async def fold(conn: Connection, outbox: Outbox) -> FoldReport:
         petitions=len(folded.totals),
         thresholds=fired,
         as_of=as_of,
-        watermark=high,
         last_recount_at=state.last_recount_at,
     )
 
@@ -185,7 +186,7 @@ async def recount(conn: Connection, outbox: Outbox) -> RecountReport:
     """
     report = await fold(conn, outbox)
     started = report.as_of or datetime.now().astimezone()
-    truth = fold_deltas(await repository.true_counts(conn, report.watermark))
+    truth = fold_deltas(await repository.true_counts(conn))
     totals, regions, hours = await repository.stored_counts(conn)
     total_fixes, repairs = _diff("total", totals, truth.totals)
     region_fixes, region_repairs = _diff("region", regions, truth.regions)
@@ -195,11 +196,11 @@ async def recount(conn: Connection, outbox: Outbox) -> RecountReport:
     await repository.set_hour_counts(conn, hour_fixes)
     repairs += region_repairs + hour_repairs
     fired = await _fire_thresholds(conn, outbox, dict(truth.totals), started)
-    recount_id = await repository.record_recount(conn, started, report.watermark, repairs)
-    await repository.save_fold_state(conn, report.watermark, folded=0, recounted=True)
+    recount_id = await repository.record_recount(conn, started, repairs)
+    await repository.save_fold_state(conn, folded=0, recounted=True)
     if repairs:
         _log.warning("recount repaired %d counts", len(repairs), extra={"repairs": repairs[:50]})
-    return RecountReport(True, report.watermark, repairs, fired, recount_id)
+    return RecountReport(True, repairs, fired, recount_id)
 
 
 class CountFolder:

@@ -72,17 +72,28 @@ async def insert_signatures(
 ) -> dict[uuid.UUID, datetime]:
     """Insert in one statement; a second signature of a signer is skipped, not an error.
 
+    The same statement appends the batch's deltas to ``fold_queue``, one row per
+    petition, region and hour (a batch of 300 from one region adds one row).
     Returns ``signature id -> signed_at`` of the rows actually inserted.
     """
     if not rows:
         return {}
     inserted = await conn.fetch(
         """
-        INSERT INTO signatures (id, petition_id, signer_id, region, public_name, wants_updates)
-        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
-                             $6::bool[])
-        ON CONFLICT (petition_id, signer_id) DO NOTHING
-        RETURNING id, signed_at
+        WITH new AS (
+            INSERT INTO signatures (id, petition_id, signer_id, region, public_name,
+                                    wants_updates)
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                 $6::bool[])
+            ON CONFLICT (petition_id, signer_id) DO NOTHING
+            RETURNING id, petition_id, region, signed_at
+        ), queued AS (
+            INSERT INTO fold_queue (petition_id, region, hour, delta)
+            SELECT petition_id, coalesce(region, ''), date_trunc('hour', signed_at, 'UTC'),
+                   count(*)
+            FROM new GROUP BY 1, 2, 3
+        )
+        SELECT id, signed_at FROM new
         """,
         [r.id for r in rows],
         [r.petition_id for r in rows],
@@ -119,16 +130,16 @@ async def find_signature(
 async def delete_signature(
     conn: Connection, petition_id: uuid.UUID, signer_id: uuid.UUID
 ) -> StoredSignature | None:
-    """Remove a signature and log the withdrawal for the folder; ``None`` if there was none."""
+    """Remove a signature and queue its -1 for the folder; ``None`` if there was none."""
     row = await conn.fetchrow(
         """
         WITH gone AS (
             DELETE FROM signatures WHERE petition_id = $1 AND signer_id = $2
-            RETURNING id, petition_id, region, signed_at, public_name, xid
-        ), logged AS (
-            INSERT INTO signature_withdrawals (signature_id, petition_id, region, signed_at,
-                signature_xid)
-            SELECT id, petition_id, region, signed_at, xid FROM gone
+            RETURNING id, petition_id, region, signed_at, public_name
+        ), queued AS (
+            INSERT INTO fold_queue (petition_id, region, hour, delta)
+            SELECT petition_id, coalesce(region, ''), date_trunc('hour', signed_at, 'UTC'), -1
+            FROM gone
         )
         SELECT id, petition_id, region, signed_at, public_name FROM gone
         """,
