@@ -3,7 +3,9 @@
 No token, no rules, no rate limit, no idempotency, no batching: one transaction per
 request, the least a sign endpoint could do. Not a service; the benchmark runs it with
 ``uvicorn --factory bare_app:create_app --app-dir bench/petitions`` and
-``BARE_DATABASE_URL`` pointing at the benchmark's database.
+``BARE_DATABASE_URL`` pointing at the benchmark's database. Its outbox rows go to
+``bare_outbox``, a copy of the ``outbox`` table (same columns and indexes), so the
+service's relay, running in the same database, does not try to publish them.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def create_app() -> FastAPI:
                 signer_id,
             )
             await conn.execute(
-                "INSERT INTO outbox (event_id, topic, key, shard, event_type, headers, payload)"
+                "INSERT INTO bare_outbox (event_id, topic, key, shard, event_type, headers,"
+                " payload)"
                 " VALUES ($1, 'bench.petitions.events', $2, 0, 'ma.sawt.petition.signed.v1',"
                 " '[]'::jsonb, $3)",
                 event_id,
