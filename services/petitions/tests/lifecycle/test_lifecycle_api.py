@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from petitions.bootstrap import Petitions
 from petitions.testing import REGION, World, assert_problem, petition_events
 from sawt_shared.events.petitions import (
     PetitionCreated,
@@ -386,3 +387,32 @@ async def test_moderators_see_the_queue_oldest_first_and_may_hide(
         stack, pid, lambda es: PetitionHidden.event_type in [e.type for e in es]
     )
     assert PetitionHidden.event_type in [e.type for e in events]
+
+
+async def test_creation_is_rate_limited_per_account(world: World, service: Petitions) -> None:
+    settings = service.settings
+    saved = settings.create_limit_per_account
+    settings.create_limit_per_account = "1/minute"
+    try:
+        creator = await world.identity.citizen()
+        target = await world.identity.public_body()
+        slug = await world.channel()
+        await world.draft(creator, channel=slug, target=target)
+        before = await world.scalar("SELECT count(*) FROM petitions")
+        r = await world.client.post(
+            "/api/v1/petitions",
+            json={
+                "channel": slug,
+                "language": "fr",
+                "title": {"fr": "Encore une"},
+                "body": {"fr": "Texte"},
+                "subject": "water",
+                "target_organization_id": str(target),
+            },
+            headers=creator.headers,
+        )
+        assert_problem(r, 429, "too-many-requests")
+        assert int(r.headers["Retry-After"]) >= 1
+        assert await world.scalar("SELECT count(*) FROM petitions") == before
+    finally:
+        settings.create_limit_per_account = saved

@@ -94,6 +94,11 @@ async def test_the_body_addressed_responds_and_the_deadline_is_met(
         "body": {"fr": "Réponse complète."},
     }
     url = f"/api/v1/petitions/{pid}/responses"
+    before = await world.scalar(
+        "SELECT (SELECT count(*) FROM responses WHERE petition_id = $1)"
+        " + (SELECT count(*) FROM petition_audit WHERE petition_id = $1)",
+        uuid.UUID(pid),
+    )
     responder = world.identity.headers(outsider.id, "petitions:respond")
     assert_problem(
         await world.client.post(url, json=answer, headers=responder), 403, "not-target-authority"
@@ -116,6 +121,12 @@ async def test_the_body_addressed_responds_and_the_deadline_is_met(
         422,
         "language-missing",
     )
+    refused_wrote = await world.scalar(
+        "SELECT (SELECT count(*) FROM responses WHERE petition_id = $1)"
+        " + (SELECT count(*) FROM petition_audit WHERE petition_id = $1)",
+        uuid.UUID(pid),
+    )
+    assert refused_wrote == before
     r = await world.client.post(url, json=answer, headers=speaker)
     assert r.status_code == 201, r.text
     assert r.json()["state"] == "open"  # it keeps collecting until its time is up

@@ -26,7 +26,12 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 
 
-@router.get("", summary="Every channel and its rules", response_model=list[ChannelRead])
+@router.get(
+    "",
+    summary="Every channel and its rules",
+    response_model=list[ChannelRead],
+    responses=problem_responses(InvalidInput),
+)
 async def list_channels(
     request: Request,
     conn: DbConnection,
@@ -45,7 +50,7 @@ async def list_channels(
     "/{slug}",
     summary="One channel's rules",
     response_model=ChannelRead,
-    responses=problem_responses(NotFound),
+    responses=problem_responses(NotFound, InvalidInput),
 )
 async def get_channel(
     request: Request, slug: str, conn: DbConnection, petitions: PetitionsDep

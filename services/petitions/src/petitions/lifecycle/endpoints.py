@@ -102,6 +102,7 @@ async def create_petition(
     "/api/v1/petitions/similar",
     summary="Petitions whose title looks like a text (to catch duplicates while writing)",
     response_model=list[SimilarPetition],
+    responses=problem_responses(InvalidInput),
 )
 async def similar_petitions(
     conn: DbConnection,
@@ -199,7 +200,7 @@ async def sponsor_petition(
     "/api/v1/moderation/queue",
     summary="Petitions awaiting moderation, oldest first",
     tags=["moderation"],
-    responses={**auth_problem_responses(), **problem_responses(BadRequest)},
+    responses={**auth_problem_responses(), **problem_responses(BadRequest, InvalidInput)},
 )
 async def moderation_queue(
     _: ModeratorToken,
@@ -273,7 +274,7 @@ async def hide_petition(
     "/api/v1/petitions/{petition_id:uuid}/audit",
     summary="Every transition of a petition, who made it and when (moderator)",
     tags=["moderation"],
-    responses={**auth_problem_responses(), **problem_responses(NotFound)},
+    responses={**auth_problem_responses(), **problem_responses(NotFound, InvalidInput)},
 )
 async def audit_log(
     petition_id: uuid.UUID, _: ModeratorToken, conn: DbConnection

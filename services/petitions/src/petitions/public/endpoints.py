@@ -26,7 +26,14 @@ from petitions.public.schemas import (
 from petitions.textsearch import search_words
 from sawt_shared.auth import OptionalToken
 from sawt_shared.db import DbConnection
-from sawt_shared.errors import BadRequest, Gone, NotFound, problem_responses
+from sawt_shared.errors import (
+    BadRequest,
+    Gone,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    problem_responses,
+)
 
 __all__ = ["router"]
 
@@ -61,7 +68,7 @@ def _cursor_key(sort: str, value: Any) -> Any:
     "alike). Sorts: `newest`, `signatures` (most signed), `trending` (most signatures in "
     "the last hour). Cursor pagination: pass `next_cursor` back as `cursor`.",
     response_model=PetitionList,
-    responses=problem_responses(BadRequest),
+    responses=problem_responses(BadRequest, InvalidInput),
 )
 async def list_petitions(
     request: Request,
@@ -153,7 +160,7 @@ async def export_csv(request: Request, conn: DbConnection, petitions: PetitionsD
     description="Anyone reads a published petition. Its creator and moderators also read "
     "it before; a signed-in citizen reads one that collects sponsors.",
     response_model=PetitionDetail,
-    responses=problem_responses(NotFound, Gone),
+    responses=problem_responses(Unauthorized, NotFound, Gone, InvalidInput),
 )
 async def petition_detail(
     request: Request,
@@ -174,7 +181,7 @@ async def petition_detail(
     "/api/v1/petitions/{petition_id:uuid}/signatures/hourly",
     summary="Signatures per hour (a time series, zeros included)",
     response_model=HourlySeries,
-    responses=problem_responses(NotFound, Gone),
+    responses=problem_responses(Unauthorized, NotFound, Gone, InvalidInput),
 )
 async def hourly(
     request: Request,
@@ -197,7 +204,10 @@ async def hourly(
     "/api/v1/petitions/{petition_id:uuid}/export.csv",
     summary="A petition's counts as CSV: per hour, or per region",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(NotFound, Gone)},
+    responses={
+        200: {"content": {"text/csv": {}}},
+        **problem_responses(Unauthorized, NotFound, Gone, InvalidInput),
+    },
 )
 async def petition_csv(
     request: Request,

@@ -33,6 +33,7 @@ from sawt_shared.errors import (
     NotFound,
     ServiceUnavailable,
     TooManyRequests,
+    Unauthorized,
     problem_responses,
 )
 from sawt_shared.logging import current_request_id
@@ -121,7 +122,7 @@ async def sign_petition(
     summary="Withdraw my signature (while the petition is open)",
     responses={
         **auth_problem_responses(),
-        **problem_responses(NotFound, Conflict, TooManyRequests),
+        **problem_responses(NotFound, Conflict, InvalidInput, TooManyRequests),
     },
 )
 async def withdraw_signature(
@@ -139,7 +140,7 @@ async def withdraw_signature(
 @router.get(
     "/api/v1/petitions/{petition_id:uuid}/signatures/mine",
     summary="My signature of this petition, if I signed it",
-    responses={**auth_problem_responses(), **problem_responses(NotFound)},
+    responses={**auth_problem_responses(), **problem_responses(NotFound, InvalidInput)},
 )
 async def my_signature(
     petition_id: uuid.UUID, token: SignerToken, conn: DbConnection
@@ -162,7 +163,7 @@ async def my_signature(
     description="Nobody else's name is ever shown.",
     tags=["public"],
     response_model=PublicSigners,
-    responses=problem_responses(BadRequest, NotFound, Gone),
+    responses=problem_responses(BadRequest, Unauthorized, NotFound, Gone, InvalidInput),
 )
 async def public_signers(
     request: Request,
