@@ -205,3 +205,17 @@ async def test_two_relays_publish_each_row_once_in_order_per_key(
     for env, data in zip(events, run_data(events), strict=True):
         by_key[env.key].append(data.seq)
     assert dict(by_key) == {str(k): list(range(per_key)) for k in keys}
+
+
+async def test_a_transaction_written_for_several_requests_keeps_each_ones_id(
+    pool: asyncpg.Pool, stack: StackEnv
+) -> None:
+    outbox = Outbox(source="tests", topic_prefix=stack.topic_prefix, request_id=lambda: "ambient")
+    events = [SampleHappened(aggregate_id=uuid.uuid4(), seq=i, run="rid") for i in range(3)]
+    async with pool.acquire() as conn, conn.transaction():
+        batch = await outbox.add(conn, *events, request_ids=["r0", None, "r2"])
+        single = await outbox.add(conn, events[0])
+        with pytest.raises(ValueError, match="one request id per event"):
+            await outbox.add(conn, *events, request_ids=["r0"])
+    assert [e.request_id for e in batch] == ["r0", "ambient", "r2"]
+    assert single[0].request_id == "ambient"

@@ -82,17 +82,32 @@ class Outbox:
         self.topic_prefix = topic_prefix
         self._request_id = request_id
 
-    def envelope(self, event: Event) -> EventEnvelope:
-        return EventEnvelope.wrap(event, source=self.source, request_id=self._request_id())
+    def envelope(self, event: Event, request_id: str | None = None) -> EventEnvelope:
+        return EventEnvelope.wrap(
+            event, source=self.source, request_id=request_id or self._request_id()
+        )
 
-    async def add(self, conn: Connection, *events: Event) -> list[EventEnvelope]:
-        """Queue ``events`` in the current transaction of ``conn``; returns their envelopes."""
+    async def add(
+        self,
+        conn: Connection,
+        *events: Event,
+        request_ids: Sequence[str | None] | None = None,
+    ) -> list[EventEnvelope]:
+        """Queue ``events`` in the current transaction of ``conn``; returns their envelopes.
+
+        Each event carries the id of the request being handled, or, when one
+        transaction writes for several requests (group commit), its own entry of
+        ``request_ids``.
+        """
+        if request_ids is not None and len(request_ids) != len(events):
+            raise ValueError("one request id per event")
         if not conn.is_in_transaction():
             raise RuntimeError(
                 "Outbox.add needs an open transaction: the event must commit "
                 "with the change it records"
             )
-        envelopes = [self.envelope(e) for e in events]
+        ids = request_ids if request_ids is not None else [None] * len(events)
+        envelopes = [self.envelope(e, rid) for e, rid in zip(events, ids, strict=True)]
         rows = [
             (
                 env.id,

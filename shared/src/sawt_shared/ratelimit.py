@@ -1,8 +1,9 @@
 """Rate limits with the ``limits`` library, answered with a 429 problem and ``Retry-After``.
 
 Limits are strings such as ``"10/minute"``. The storage is a ``limits`` storage
-URI: ``async+memory://`` (the default) counts per process; a deployment with
-several replicas points every replica at one shared store
+URI. The default, ``async+sawt-memory://`` (:mod:`sawt_shared._ratelimit_storage`),
+counts per process with upkeep that does not grow with the number of keys; a
+deployment with several replicas points every replica at one shared store
 (``async+redis://…``) through the service's ``RATE_LIMIT_STORAGE`` setting.
 """
 
@@ -15,6 +16,7 @@ from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
+from sawt_shared import _ratelimit_storage
 from sawt_shared.errors import TooManyRequests
 
 __all__ = ["RateLimiter"]
@@ -23,7 +25,7 @@ __all__ = ["RateLimiter"]
 class RateLimiter:
     """Counts hits per (limit, identifiers) and refuses past the limit."""
 
-    def __init__(self, storage_uri: str = "async+memory://") -> None:
+    def __init__(self, storage_uri: str = f"{_ratelimit_storage.SCHEME}://") -> None:
         self._limiter = MovingWindowRateLimiter(storage_from_string(storage_uri))
 
     @staticmethod

@@ -63,8 +63,11 @@ class ServiceSettings(BaseSettings):
         5, description="Tries of one event before it goes to the dead-letter topic."
     )
     rate_limit_storage: str = Field(
-        "async+memory://",
-        description="`limits` storage URI for rate limits; share one store across replicas.",
+        "async+sawt-memory://",
+        description=(
+            "`limits` storage URI for rate limits: per process by default; replicas share "
+            "one store (`async+redis://…`)."
+        ),
     )
     trusted_proxies: list[str] = Field(
         default_factory=list,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from petitions import bootstrap, ratelimit_storage
+from petitions import bootstrap
 from petitions.channels.endpoints import router as channels_router
 from petitions.counting.endpoints import router as counting_router
 from petitions.lifecycle.endpoints import router as lifecycle_router
@@ -30,7 +30,6 @@ citizen may see also carry `title_i18n` (Arabic, French, English).
 
 def create_app(settings: PetitionsSettings | None = None) -> FastAPI:
     settings = settings or PetitionsSettings()
-    assert ratelimit_storage.SCHEME  # imported: registers the storage with `limits`
 
     async def on_startup(runtime: Runtime) -> None:
         app.state.petitions = bootstrap.start(runtime, settings)

@@ -82,13 +82,6 @@ class PetitionsSettings(ServiceSettings):
         "60/hour", description="Petitions one client address may create."
     )
 
-    rate_limit_storage: str = Field(
-        "async+sawt-memory://",
-        description="`limits` storage URI. The default counts in this process with upkeep "
-        "that does not grow with the number of keys (petitions.ratelimit_storage); "
-        "replicas share limits through `async+redis://…`.",
-    )
-
     # Public reads -------------------------------------------------------------------------
     public_max_age: int = Field(
         2, description="Seconds public readers (and caches) may reuse a petition or list."

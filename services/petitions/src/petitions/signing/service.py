@@ -98,16 +98,6 @@ class Refused:
 SignOutcome = Signed | Duplicate | Refused
 
 
-class _RequestIds:
-    """Feeds ``Outbox.envelope`` one request id per event, in the order events are given."""
-
-    def __init__(self) -> None:
-        self.queue: deque[str | None] = deque()
-
-    def __call__(self) -> str | None:
-        return self.queue.popleft() if self.queue else None
-
-
 async def write_batch(
     conn: Connection, outbox: Outbox, commands: Sequence[SignCommand]
 ) -> list[SignOutcome]:
@@ -140,7 +130,7 @@ async def write_batch(
     inserted = await repository.insert_signatures(conn, rows)
 
     events: list[PetitionSigned] = []
-    ids = _RequestIds()
+    request_ids: list[str | None] = []
     keys: list[tuple[uuid.UUID, str, StoredResponse]] = []
     for i, row in row_of.items():
         signed_at = inserted.get(row.id)
@@ -166,7 +156,7 @@ async def write_batch(
                 wants_updates=row.wants_updates,
             )
         )
-        ids.queue.append(cmd.request_id)
+        request_ids.append(cmd.request_id)
         if cmd.idempotency is not None:
             key, digest = cmd.idempotency
             keys.append(
@@ -183,10 +173,7 @@ async def write_batch(
                 )
             )
     if events:
-        batch_outbox = Outbox(
-            source=outbox.source, topic_prefix=outbox.topic_prefix, request_id=ids
-        )
-        await batch_outbox.add(conn, *events)
+        await outbox.add(conn, *events, request_ids=request_ids)
     if keys:
         stored = await idempotency.save_many(conn, keys)
         for i, outcome in enumerate(outcomes):

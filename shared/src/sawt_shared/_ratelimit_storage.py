@@ -8,8 +8,9 @@ sign path it cost more CPU than checking the access token. This storage keeps ea
 moving window as a deque of timestamps trimmed when the key is used (amortised
 O(1)), and forgets idle keys in one sweep per ``sweep_interval`` seconds.
 
-It registers the scheme ``async+sawt-memory://`` with ``limits`` when imported;
-``PETITIONS_RATE_LIMIT_STORAGE`` selects it (the default). Like ``async+memory://``
+It registers the scheme ``async+sawt-memory://`` with ``limits`` when imported
+(by :mod:`sawt_shared.ratelimit`); it is every service's default
+(``<SVC>_RATE_LIMIT_STORAGE``). Like ``async+memory://``
 it counts per process; replicas share limits through ``async+redis://``.
 """
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from petitions.ratelimit_storage import SweptMemoryStorage
+from sawt_shared._ratelimit_storage import SweptMemoryStorage
 from sawt_shared.errors import TooManyRequests
 from sawt_shared.ratelimit import RateLimiter
 
