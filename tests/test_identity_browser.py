@@ -16,7 +16,6 @@ running as a real uvicorn process on this run's PostgreSQL and Kafka:
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -31,7 +30,6 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import asyncpg
 import pytest
 import pytest_asyncio
-import uvicorn
 from playwright.async_api import (
     Browser,
     BrowserContext,
@@ -47,7 +45,7 @@ from starlette.routing import Route
 
 from identity.testing import Factory, make_settings
 from identity.testing.oauth import pkce
-from sawt_shared.testing import StackEnv, consume_until, wait_until
+from sawt_shared.testing import StackEnv, consume_until, serve_asgi
 from tests.conftest import RunningService, StartService
 
 pytestmark = pytest.mark.asyncio
@@ -115,30 +113,9 @@ class ThirdPartyApp:
 @pytest_asyncio.fixture(loop_scope="session")
 async def app() -> AsyncIterator[ThirdPartyApp]:
     stub = ThirdPartyApp()
-    config = uvicorn.Config(
-        Starlette(routes=[Route("/callback", stub.callback)]),
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws="none",
-        log_config=None,
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()  # surfaces the start-up error
-        return server.started
-
-    await wait_until(started, timeout=10, message="the third-party app started")
-    stub.url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    try:
+    async with serve_asgi(Starlette(routes=[Route("/callback", stub.callback)])) as base_url:
+        stub.url = base_url
         yield stub
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
 
 
 async def _phone(browser: Browser, locale: str) -> BrowserContext:

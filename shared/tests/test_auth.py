@@ -15,7 +15,6 @@ from typing import Annotated, Any
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from fastapi import Depends, FastAPI
 from joserfc import jws
 from joserfc.jwk import RSAKey
@@ -39,7 +38,7 @@ from sawt_shared.errors import (
     Unauthorized,
     install_problem_handlers,
 )
-from sawt_shared.testing import wait_until
+from sawt_shared.testing import serve_asgi
 from sawt_shared.testing.tokens import (
     TEST_AUDIENCE,
     TEST_CLIENT_ID,
@@ -83,31 +82,9 @@ class IdentityStub:
 @pytest_asyncio.fixture(scope="module")
 async def identity_server() -> AsyncIterator[IdentityStub]:
     stub = IdentityStub()
-    config = uvicorn.Config(
-        stub.app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws="none",
-        log_config=None,
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()  # surfaces the start-up error
-        return server.started
-
-    await wait_until(started, timeout=10, message="JWKS server started")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    stub.url = f"http://127.0.0.1:{port}/.well-known/jwks.json"
-    try:
+    async with serve_asgi(stub.app) as base_url:
+        stub.url = f"{base_url}/.well-known/jwks.json"
         yield stub
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
 
 
 @pytest.fixture

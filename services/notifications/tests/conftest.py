@@ -5,7 +5,6 @@ app run in-process with its consumers and workers."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email
 import email.policy
 import mailbox
@@ -23,7 +22,6 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -39,7 +37,7 @@ from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.db import create_pool
 from sawt_shared.events import Event, EventEnvelope
 from sawt_shared.kafka import create_producer
-from sawt_shared.testing import StackEnv, wait_until
+from sawt_shared.testing import StackEnv, serve_asgi, wait_until
 from sawt_shared.testing.tokens import TokenFactory
 
 # --------------------------------------------------------------------------- #
@@ -183,39 +181,11 @@ class Receiver:
         return Response(status_code=204)
 
 
-@contextlib.asynccontextmanager
-async def serve(app: Any, port: int = 0) -> AsyncIterator[tuple[uvicorn.Server, int]]:
-    config = uvicorn.Config(
-        app,
-        host="127.0.0.1",
-        port=port,
-        lifespan="off",
-        log_config=None,
-        access_log=False,
-        ws="none",
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-        return server.started
-
-    await wait_until(started, timeout=10, message="HTTP server started")
-    bound = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield server, bound
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
-
-
 @pytest_asyncio.fixture(scope="session")
 async def receiver() -> AsyncIterator[Receiver]:
     r = Receiver()
-    async with serve(r.app) as (_, port):
-        r.base_url = f"http://127.0.0.1:{port}"
+    async with serve_asgi(r.app) as base_url:
+        r.base_url = base_url
         yield r
 
 
@@ -296,8 +266,8 @@ async def api(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest_asyncio.fixture(scope="session")
 async def app_url(app: FastAPI) -> AsyncIterator[str]:
     """The same app served over real HTTP (Server-Sent Events need a real server)."""
-    async with serve(app) as (_, port):
-        yield f"http://127.0.0.1:{port}"
+    async with serve_asgi(app) as base_url:
+        yield base_url
 
 
 @pytest_asyncio.fixture(scope="session")

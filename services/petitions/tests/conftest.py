@@ -8,7 +8,6 @@ with fresh ids, so they do not see each other's data.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -17,7 +16,6 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
-import uvicorn
 from aiokafka import AIOKafkaProducer
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
@@ -31,7 +29,7 @@ from petitions.bootstrap import Petitions
 from petitions.settings import PetitionsSettings
 from petitions.testing import Identity, World
 from sawt_shared.kafka import create_producer
-from sawt_shared.testing import StackEnv, wait_until
+from sawt_shared.testing import StackEnv, serve_asgi
 from sawt_shared.testing.tokens import TEST_AUDIENCE, TEST_ISSUER, TokenFactory
 
 # --------------------------------------------------------------------------- #
@@ -51,30 +49,9 @@ async def jwks_url(tokens: TokenFactory) -> AsyncIterator[str]:
     async def jwks(request: Request) -> Response:
         return JSONResponse(tokens.jwks())
 
-    config = uvicorn.Config(
-        Starlette(routes=[Route("/.well-known/jwks.json", jwks)]),
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws="none",
-        log_config=None,
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-        return server.started
-
-    await wait_until(started, timeout=10, message="JWKS server started")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}/.well-known/jwks.json"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    app = Starlette(routes=[Route("/.well-known/jwks.json", jwks)])
+    async with serve_asgi(app) as base_url:
+        yield f"{base_url}/.well-known/jwks.json"
 
 
 @pytest_asyncio.fixture(scope="session")

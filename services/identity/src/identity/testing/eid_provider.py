@@ -7,7 +7,6 @@ and signs id_tokens with joserfc; who "logs in" at the provider is chosen by the
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import secrets
@@ -18,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from sawt_shared.testing import wait_until
+from sawt_shared.testing import serve_asgi
 
 __all__ = ["EidProvider", "serve_provider"]
 
@@ -121,28 +119,6 @@ class EidProvider:
 @asynccontextmanager
 async def serve_provider(provider: EidProvider) -> AsyncIterator[EidProvider]:
     """Serve ``provider`` with uvicorn on 127.0.0.1 and a free port."""
-    config = uvicorn.Config(
-        provider.app,
-        host="127.0.0.1",
-        port=0,
-        lifespan="off",
-        ws="none",
-        log_config=None,
-        access_log=False,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        if task.done():
-            task.result()
-        return bool(server.started)
-
-    await wait_until(started, timeout=10, message="eID provider started")
-    port = server.servers[0].sockets[0].getsockname()[1]
-    provider.issuer = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_asgi(provider.app) as base_url:
+        provider.issuer = base_url
         yield provider
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
