@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -14,17 +13,10 @@ from pathlib import Path
 import httpx
 import pytest_asyncio
 
-from sawt_shared.testing import StackEnv, wait_until
+from sawt_shared.testing import StackEnv, free_port, wait_until
 from sawt_stack.services import service_env
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -65,7 +57,7 @@ async def start_service(
     """``await start_service("petitions", extra_env={...})``: a service process, ready.
 
     ``identity_url`` says where tokens come from (the JWKS and issuer); by default
-    the identity service of this run if one was started first.
+    the identity service this run started last, if any.
     """
     started: list[RunningService] = []
     logs = REPO / ".stack" / "logs" / f"test-{stack.run_id}"
@@ -82,7 +74,7 @@ async def start_service(
         if name == "identity":
             identity_url = f"http://127.0.0.1:{port}"
         elif identity_url is None:
-            identity = next((s for s in started if s.name == "identity"), None)
+            identity = next((s for s in reversed(started) if s.name == "identity"), None)
             identity_url = identity.url if identity else "http://127.0.0.1:9"
         env = {
             **os.environ,

@@ -15,7 +15,6 @@ import json
 import os
 import re
 import secrets
-import socket
 import statistics
 import sys
 import time
@@ -36,17 +35,10 @@ from identity.testing import link_token, run_secret
 from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE, Unauthorized
 from sawt_shared.events.identity import IdentityEvent
-from sawt_shared.testing import StackEnv, consume_until, wait_until
+from sawt_shared.testing import StackEnv, consume_until, free_port, wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.asyncio
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -79,7 +71,7 @@ async def identity(
     database_url: Callable[[str], Awaitable[str]],
     kafka_topics: list[str],
 ) -> AsyncIterator[Identity]:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

@@ -26,9 +26,9 @@ from sawt_shared.events.identity import UserEmailVerified, UserRegistered
 from sawt_shared.events.petitions import PetitionCreated, PetitionSigned
 from sawt_shared.kafka import create_producer
 from sawt_shared.migrations import upgrade_to_head
-from sawt_shared.testing import StackEnv, wait_until
+from sawt_shared.testing import StackEnv, free_port, wait_until
 
-from .conftest import StartService, free_port
+from .conftest import StartService
 
 pytestmark = pytest.mark.asyncio
 

@@ -36,9 +36,9 @@ from sawt_shared.events.identity import (
 )
 from sawt_shared.events.petitions import PetitionSigned
 from sawt_shared.kafka import create_producer
-from sawt_shared.testing import StackEnv, wait_until
+from sawt_shared.testing import StackEnv, free_port, wait_until
 from sawt_shared.testing.tokens import TokenFactory
-from tests.conftest import RunningService, StartService, free_port
+from tests.conftest import RunningService, StartService
 
 pytestmark = pytest.mark.asyncio
 

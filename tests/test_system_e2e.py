@@ -38,9 +38,9 @@ from identity.testing import FAST_ARGON2, Factory, make_settings
 from identity.testing.oauth import REDIRECT_URI, authorize, code_of, csrf_of, pkce
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE
 from sawt_shared.events.petitions import PetitionSigned
-from sawt_shared.testing import StackEnv, consume_until, wait_until
+from sawt_shared.testing import StackEnv, consume_until, free_port, wait_until
 
-from .conftest import RunningService, StartService, free_port
+from .conftest import RunningService, StartService
 
 pytestmark = pytest.mark.asyncio
 
