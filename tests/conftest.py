@@ -47,17 +47,18 @@ class RunningService:
 StartService = Callable[..., Awaitable[RunningService]]
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture(scope="module")
 async def start_service(
     stack: StackEnv,
     database_url: Callable[[str], Awaitable[str]],
     kafka_topics: list[str],
-    tmp_path_factory: object,
 ) -> AsyncIterator[StartService]:
     """``await start_service("petitions", extra_env={...})``: a service process, ready.
 
     ``identity_url`` says where tokens come from (the JWKS and issuer); by default
-    the identity service this run started last, if any.
+    the identity service this module started last, if any. The processes a test
+    module started are stopped when the module ends, so no module's services
+    outlive the databases or settings it gave them.
     """
     started: list[RunningService] = []
     logs = REPO / ".stack" / "logs" / f"test-{stack.run_id}"
