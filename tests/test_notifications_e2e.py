@@ -11,7 +11,7 @@ import email.policy
 import mailbox
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -25,7 +25,6 @@ from sawt_shared.events import Event, EventEnvelope
 from sawt_shared.events.identity import UserEmailVerified, UserRegistered
 from sawt_shared.events.petitions import PetitionCreated, PetitionSigned
 from sawt_shared.kafka import create_producer
-from sawt_shared.migrations import upgrade_to_head
 from sawt_shared.testing import StackEnv, free_port, wait_until
 
 from .conftest import StartService
@@ -75,17 +74,9 @@ async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tup
 
 
 @pytest_asyncio.fixture(scope="module")
-async def own_database(stack: StackEnv) -> AsyncIterator[str]:
+async def own_database(database_url: Callable[..., Awaitable[str]]) -> str:
     """A database of its own: the in-process tests of the service use the run's one."""
-    name = f"test_{stack.run_id}_notifications_e2e"
-    admin = await asyncpg.connect(stack.pg_admin_dsn)
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    url = stack.pg_admin_dsn.rpartition("/")[0] + "/" + name
-    await asyncio.to_thread(upgrade_to_head, "notifications", url)
-    yield url
-    await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    await admin.close()
+    return await database_url("notifications", "notifications_e2e")
 
 
 async def test_signature_receipt_unsubscribe_and_metrics_through_a_real_process(

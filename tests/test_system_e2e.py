@@ -189,7 +189,40 @@ async def register(identity: RunningService, devmail: Devmail, person: Person) -
             },
         )
         assert registered.status_code == 202, registered.text
-    return await devmail.wait_for(person.email, "")
+    try:
+        return await devmail.wait_for(person.email, "")
+    except AssertionError as missing:
+        raise AssertionError(f"{missing}\n{await _mail_trail(identity, person.email)}") from None
+
+
+async def _mail_trail(identity: RunningService, address: str) -> str:
+    """Where a verification mail stopped: identity's outbox, notifications' deliveries."""
+    lines = []
+    for service, sql in (
+        (
+            "identity",
+            "SELECT event_type, topic, created_at, published_at FROM outbox"
+            " WHERE convert_from(payload, 'UTF8') LIKE '%' || $1 || '%'",
+        ),
+        (
+            "notifications",
+            "SELECT status, attempts, last_error, created_at, finished_at FROM email_deliveries"
+            " WHERE address = $1",
+        ),
+        ("notifications", "SELECT email, language FROM recipients WHERE email = $1"),
+    ):
+        url = identity.env["IDENTITY_DATABASE_URL"].replace("_identity_", f"_{service}_")
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch(sql, address)
+        except asyncpg.PostgresError as exc:
+            rows = [f"{type(exc).__name__}: {exc}"]  # type: ignore[list-item]
+        finally:
+            await conn.close()
+        lines.append(
+            f"{service}: {sql.split(' FROM ')[1].split()[0]}: {[dict(r) if not isinstance(r, str) else r for r in rows]}"
+        )
+    return "\n".join(lines)
 
 
 def verification_link(identity: RunningService, mail: EmailMessage) -> str:
@@ -291,7 +324,7 @@ async def oauth_token(
 async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
     start_service: StartService,
     stack: StackEnv,
-    database_url: Callable[[str], Awaitable[str]],
+    database_url: Callable[..., Awaitable[str]],
     devmail: Devmail,
 ) -> None:
     run = uuid.uuid4().hex[:8]
@@ -299,10 +332,17 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
     # every event the run's other tests published (hundreds of mails to send first).
     topic_prefix = f"{stack.topic_prefix}system-{run}."
     await ensure_topics(stack.kafka_bootstrap, all_topics(topic_prefix))
+    # Databases of its own too: the in-process apps of the services' own tests keep
+    # running on the run's databases, and their senders would take this test's mail.
+    db = {
+        name: await database_url(name, f"{name}_system")
+        for name in ("identity", "petitions", "notifications")
+    }
     identity = await start_service(
         "identity",
         extra_env={
             "IDENTITY_TOPIC_PREFIX": topic_prefix,
+            "IDENTITY_DATABASE_URL": db["identity"],
             "IDENTITY_LOG_LEVEL": "WARNING",
             **{f"IDENTITY_{name.upper()}": str(value) for name, value in FAST_ARGON2.items()},
         },
@@ -315,6 +355,7 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
             "petitions",
             extra_env={
                 "PETITIONS_TOPIC_PREFIX": topic_prefix,
+                "PETITIONS_DATABASE_URL": db["petitions"],
                 "PETITIONS_LOG_LEVEL": "WARNING",
                 "PETITIONS_CONSUMER_GROUP_PREFIX": f"system-{run}-",
                 "PETITIONS_FOLD_INTERVAL": "0.1",
@@ -325,6 +366,7 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
             "notifications",
             extra_env={
                 "NOTIFICATIONS_TOPIC_PREFIX": topic_prefix,
+                "NOTIFICATIONS_DATABASE_URL": db["notifications"],
                 "NOTIFICATIONS_LOG_LEVEL": "WARNING",
                 "NOTIFICATIONS_CONSUMER_GROUP_PREFIX": f"system-{run}-",
                 "NOTIFICATIONS_SMTP_HOST": "127.0.0.1",
@@ -335,13 +377,13 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
     )
     assert notifications.url
 
-    identity_db = await asyncpg.create_pool(await database_url("identity"), min_size=1, max_size=2)
-    petitions_db = await asyncpg.connect(await database_url("petitions"))
+    identity_db = await asyncpg.create_pool(db["identity"], min_size=1, max_size=2)
+    petitions_db = await asyncpg.connect(db["petitions"])
     try:
         # ------------------------------------------------------------------ #
         # The first administrator (test factory), the OAuth client, the body
         # ------------------------------------------------------------------ #
-        settings = make_settings(await database_url("identity"), stack, issuer=identity.url)
+        settings = make_settings(db["identity"], stack, issuer=identity.url)
         factory = Factory(identity_db, settings)
         first_admin = await factory.user(roles=("admin",), email=f"admin-{run}@sawt.test")
         async with identity.client() as http:

@@ -61,8 +61,9 @@ async def test_a_consumer_killed_mid_batch_reprocesses_without_doubling(
     run = uuid.uuid4().hex
     group = f"{stack.topic_prefix}kill-{run[:8]}"
     total = 60
+    aggregate = uuid.uuid4()  # one key, one partition: the consumer gets them as one batch
     for seq in range(total):
-        await send(producer, topic, SampleHappened(aggregate_id=uuid.uuid4(), seq=seq, run=run))
+        await send(producer, topic, SampleHappened(aggregate_id=aggregate, seq=seq, run=run))
 
     def start() -> asyncio.Future[asyncio.subprocess.Process]:
         return asyncio.ensure_future(
@@ -83,9 +84,9 @@ async def test_a_consumer_killed_mid_batch_reprocesses_without_doubling(
     first = await start()
     try:
         await wait_until(
-            lambda: _at_least(pool, effects_sql, group, 15),
+            lambda: _mid_batch(pool, stack, effects_sql, group, topic),
             timeout=60,
-            message="the first consumer handled some events",
+            message="the first consumer handled events it has not committed yet",
         )
     finally:
         os.kill(first.pid, signal.SIGKILL)
@@ -120,6 +121,11 @@ async def test_a_consumer_killed_mid_batch_reprocesses_without_doubling(
         )
         == total
     )
+
+
+async def _mid_batch(pool: asyncpg.Pool, stack: StackEnv, sql: str, group: str, topic: str) -> bool:
+    handled = await count(pool, sql, group)
+    return handled >= 10 and handled > await committed_total(stack, group, topic)
 
 
 async def _at_least(pool: asyncpg.Pool, sql: str, arg: object, n: int) -> bool:

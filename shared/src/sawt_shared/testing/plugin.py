@@ -22,7 +22,7 @@ from sawt_shared.testing._stack import StackEnv, load_stack_env
 
 __all__ = ["database_url", "kafka_topics", "stack"]
 
-MigratedDatabase = Callable[[str], Awaitable[str]]
+MigratedDatabase = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture(scope="session")
@@ -41,28 +41,31 @@ async def _recreate_database(admin_dsn: str, name: str) -> None:
 
 @pytest_asyncio.fixture(scope="session")
 async def database_url(stack: StackEnv) -> AsyncIterator[MigratedDatabase]:
-    """``await database_url("petitions")``: the DSN of this run's migrated petitions DB."""
+    """``await database_url("petitions")``: the DSN of this run's migrated petitions DB.
+
+    ``await database_url("petitions", "petitions_system")`` gives another database
+    with the same migrations, for a test whose processes must not share one with
+    the in-process apps of the service's own tests.
+    """
     made: dict[str, str] = {}
     lock = asyncio.Lock()
 
-    async def get(service: str) -> str:
+    async def get(service: str, name: str | None = None) -> str:
+        key = name or service
         async with lock:
-            if service not in made:
-                name = stack.database_name(service)
-                await _recreate_database(stack.pg_admin_dsn, name)
-                url = stack.database_url(service)
+            if key not in made:
+                await _recreate_database(stack.pg_admin_dsn, stack.database_name(key))
+                url = stack.database_url(key)
                 if service != "shared":
                     await asyncio.to_thread(upgrade_to_head, service, url)
-                made[service] = url
-            return made[service]
+                made[key] = url
+            return made[key]
 
     yield get
     conn = await asyncpg.connect(stack.pg_admin_dsn)
     try:
-        for service in made:
-            await conn.execute(
-                f'DROP DATABASE IF EXISTS "{stack.database_name(service)}" WITH (FORCE)'
-            )
+        for key in made:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{stack.database_name(key)}" WITH (FORCE)')
     finally:
         await conn.close()
 
