@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from notifications.leasing import lease_due
 from notifications.messages.rules import Recipient
 from sawt_shared.db import Connection
 
@@ -246,25 +247,7 @@ async def claim_due_mail(
 ) -> list[ClaimedMail]:
     """Take up to ``limit`` due deliveries: each is leased for ``lease_seconds``; a delivery
     whose sender died comes due again when its lease runs out."""
-    async with conn.transaction():
-        ids = await conn.fetch(
-            """
-            WITH due AS (
-                SELECT id FROM email_deliveries
-                WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
-                ORDER BY next_attempt_at, id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE email_deliveries d
-            SET status = 'sending', attempts = d.attempts + 1,
-                next_attempt_at = now() + make_interval(secs => $2)
-            FROM due WHERE d.id = due.id
-            RETURNING d.id
-            """,
-            limit,
-            lease_seconds,
-        )
+    ids = await lease_due(conn, "email_deliveries", limit=limit, lease_seconds=lease_seconds)
     if not ids:
         return []
     rows = await conn.fetch(
@@ -290,7 +273,7 @@ async def claim_due_mail(
         WHERE d.id = ANY($1::bigint[])
         ORDER BY d.id
         """,
-        [r["id"] for r in ids],
+        ids,
     )
     return [
         ClaimedMail(

@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from notifications.leasing import lease_due
 from sawt_shared.db import Connection
 
 __all__ = [
@@ -236,25 +237,7 @@ async def claim_due_deliveries(
     conn: Connection, *, limit: int, lease_seconds: float
 ) -> list[asyncpg.Record]:
     """Take due deliveries (leased), with their endpoint and its active secrets."""
-    async with conn.transaction():
-        ids = await conn.fetch(
-            """
-            WITH due AS (
-                SELECT id FROM webhook_deliveries
-                WHERE status IN ('pending', 'sending') AND next_attempt_at <= now()
-                ORDER BY next_attempt_at, id
-                LIMIT $1
-                FOR UPDATE SKIP LOCKED
-            )
-            UPDATE webhook_deliveries d
-            SET status = 'sending', attempts = d.attempts + 1,
-                next_attempt_at = now() + make_interval(secs => $2)
-            FROM due WHERE d.id = due.id
-            RETURNING d.id
-            """,
-            limit,
-            lease_seconds,
-        )
+    ids = await lease_due(conn, "webhook_deliveries", limit=limit, lease_seconds=lease_seconds)
     if not ids:
         return []
     rows: list[asyncpg.Record] = await conn.fetch(
@@ -270,7 +253,7 @@ async def claim_due_deliveries(
         WHERE d.id = ANY($1::bigint[])
         ORDER BY d.id
         """,
-        [r["id"] for r in ids],
+        ids,
     )
     return rows
 
