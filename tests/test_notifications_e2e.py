@@ -5,72 +5,32 @@ HTTP stops the next one; metrics show the deliveries."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-import mailbox
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
 
+from notifications.testing import DevMail, running_devmail
 from sawt_shared.events import Event, EventEnvelope
 from sawt_shared.events.identity import UserEmailVerified, UserRegistered
 from sawt_shared.events.petitions import PetitionCreated, PetitionSigned
 from sawt_shared.kafka import create_producer
-from sawt_shared.testing import StackEnv, free_port, wait_until
+from sawt_shared.testing import StackEnv, wait_until
 
 from .conftest import StartService
 
 pytestmark = pytest.mark.asyncio
 
 
-def read_mail(maildir: Path, address: str) -> list[EmailMessage]:
-    box = mailbox.Maildir(maildir, factory=None, create=False)
-    found = []
-    for key in box.iterkeys():
-        with box.get_file(key) as f:
-            msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-        if isinstance(msg, EmailMessage) and address in str(msg["To"]):
-            found.append(msg)
-    return found
-
-
 @pytest_asyncio.fixture(scope="module")
-async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[int, Path]]:
-    maildir = tmp_path_factory.mktemp("e2e-maildir")
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "notifications.devmail",
-        "--port",
-        str(port),
-        "--maildir",
-        str(maildir),
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-
-    async def listening() -> bool:
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        await writer.wait_closed()
-        return True
-
-    await wait_until(listening, timeout=15, message="devmail listening")
-    yield port, maildir
-    process.terminate()
-    await process.wait()
+async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevMail]:
+    async with running_devmail(tmp_path_factory.mktemp("e2e-maildir")) as server:
+        yield server
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -80,14 +40,13 @@ async def own_database(database_url: Callable[..., Awaitable[str]]) -> str:
 
 
 async def test_signature_receipt_unsubscribe_and_metrics_through_a_real_process(
-    start_service: StartService, stack: StackEnv, devmail: tuple[int, Path], own_database: str
+    start_service: StartService, stack: StackEnv, devmail: DevMail, own_database: str
 ) -> None:
-    smtp_port, maildir = devmail
     service = await start_service(
         "notifications",
         extra_env={
             "NOTIFICATIONS_DATABASE_URL": own_database,
-            "NOTIFICATIONS_SMTP_PORT": str(smtp_port),
+            "NOTIFICATIONS_SMTP_PORT": str(devmail.port),
             "NOTIFICATIONS_CONSUMER_GROUP_PREFIX": f"e2e-{uuid.uuid4().hex[:8]}-",
             "NOTIFICATIONS_SENDER_POLL_INTERVAL": "0.5",
         },
@@ -150,7 +109,7 @@ async def test_signature_receipt_unsubscribe_and_metrics_through_a_real_process(
             await sign()
 
             async def receipt() -> list[EmailMessage] | None:
-                return read_mail(maildir, address) or None
+                return devmail.to(address) or None
 
             mails = await wait_until(receipt, timeout=30)
             assert mails is not None
@@ -176,7 +135,7 @@ async def test_signature_receipt_unsubscribe_and_metrics_through_a_real_process(
                 return value if value in ("skipped", "sent") else None
 
             assert await wait_until(skipped, timeout=30) == "skipped"
-            assert len(read_mail(maildir, address)) == 1
+            assert len(devmail.to(address)) == 1
         finally:
             await db.close()
     finally:

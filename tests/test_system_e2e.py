@@ -15,18 +15,13 @@ from then on the administrator too signs in through the OAuth flow.
 from __future__ import annotations
 
 import asyncio
-import email
-import email.policy
 import json
-import mailbox
 import re
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -36,10 +31,11 @@ import pytest_asyncio
 
 from identity.testing import FAST_ARGON2, Factory, make_settings
 from identity.testing.oauth import REDIRECT_URI, authorize, code_of, csrf_of, pkce
+from notifications.testing import DevMail, running_devmail
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE
 from sawt_shared.events.petitions import PetitionSigned
 from sawt_shared.kafka import all_topics, ensure_topics
-from sawt_shared.testing import StackEnv, consume_until, free_port, wait_until
+from sawt_shared.testing import StackEnv, consume_until, wait_until
 
 from .conftest import RunningService, StartService
 
@@ -65,72 +61,10 @@ TITLE_FR = "De l'eau potable pour les douars de Tafraout"
 # --------------------------------------------------------------------------- #
 
 
-@dataclass
-class Devmail:
-    port: int
-    maildir: Path
-
-    def messages_to(self, address: str) -> list[EmailMessage]:
-        box = mailbox.Maildir(self.maildir, factory=None, create=False)
-        found: list[EmailMessage] = []
-        for key in box.iterkeys():
-            with box.get_file(key) as f:
-                msg = email.message_from_bytes(f.read(), policy=email.policy.default)
-            if isinstance(msg, EmailMessage) and address in str(msg["To"]):
-                found.append(msg)
-        return found
-
-    async def wait_for(
-        self, address: str, subject_contains: str, timeout: float = 20.0
-    ) -> EmailMessage:
-        async def arrived() -> EmailMessage | None:
-            for msg in self.messages_to(address):
-                if subject_contains in str(msg["Subject"]):
-                    return msg
-            return None
-
-        found = await wait_until(
-            arrived,
-            timeout=timeout,
-            interval=0.1,
-            message=f"mail {subject_contains!r} to {address}",
-        )
-        assert found is not None
-        return found
-
-
 @pytest_asyncio.fixture(scope="module")
-async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Devmail]:
-    maildir = tmp_path_factory.mktemp("system-maildir")
-    port = free_port()
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "notifications.devmail",
-        "--port",
-        str(port),
-        "--maildir",
-        str(maildir),
-        stdout=asyncio.subprocess.DEVNULL,
-    )
-
-    async def listening() -> bool:
-        if process.returncode is not None:
-            raise AssertionError(f"devmail exited with {process.returncode}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        await writer.wait_closed()
-        return True
-
-    await wait_until(listening, timeout=15, interval=0.1, message="devmail listening")
-    try:
-        yield Devmail(port, maildir)
-    finally:
-        process.terminate()
-        await process.wait()
+async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevMail]:
+    async with running_devmail(tmp_path_factory.mktemp("system-maildir")) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- #
@@ -175,7 +109,7 @@ class Person:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-async def register(identity: RunningService, devmail: Devmail, person: Person) -> EmailMessage:
+async def register(identity: RunningService, devmail: DevMail, person: Person) -> EmailMessage:
     """Register through the API; the verification mail that reaches the mail server."""
     async with identity.client() as http:
         registered = await http.post(
@@ -190,7 +124,7 @@ async def register(identity: RunningService, devmail: Devmail, person: Person) -
         )
         assert registered.status_code == 202, registered.text
     try:
-        return await devmail.wait_for(person.email, "")
+        return (await devmail.wait_for(person.email))[0]
     except AssertionError as missing:
         raise AssertionError(f"{missing}\n{await _mail_trail(identity, person.email)}") from None
 
@@ -257,7 +191,7 @@ def verification_code(mail: EmailMessage) -> str:
 
 
 async def register_and_confirm(
-    identity: RunningService, devmail: Devmail, person: Person, *, by_code: bool = False
+    identity: RunningService, devmail: DevMail, person: Person, *, by_code: bool = False
 ) -> None:
     """Register and confirm: by the link (a browser), or by typing the code (an app)."""
     mail = await register(identity, devmail, person)
@@ -325,7 +259,7 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
     start_service: StartService,
     stack: StackEnv,
     database_url: Callable[..., Awaitable[str]],
-    devmail: Devmail,
+    devmail: DevMail,
 ) -> None:
     run = uuid.uuid4().hex[:8]
     # Topics of its own: the services start from empty topics instead of replaying
@@ -556,7 +490,7 @@ async def test_a_citizen_registers_in_arabic_signs_and_withdraws(
         # ------------------------------------------------------------------ #
         # The receipt in Arabic; the event on Kafka with the request's id
         # ------------------------------------------------------------------ #
-        receipt = await devmail.wait_for(citizen.email, TITLE_AR)
+        receipt = (await devmail.wait_for(citizen.email, subject=TITLE_AR))[0]
         receipt_parts = _assert_arabic_mail(receipt, f"توقيعك على «{TITLE_AR}»")
         receipt_number = signature["signature_id"].split("-")[0].upper()
         assert receipt_number in receipt_parts["text/plain"]

@@ -19,8 +19,6 @@ import secrets
 import shutil
 import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -34,6 +32,7 @@ from asgi_lifespan import LifespanManager
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
+from notifications.testing import running_devmail
 from sawt_shared.events import EventEnvelope
 from sawt_shared.events.petitions import PetitionCreated, PetitionResponded, PetitionSigned
 from sawt_shared.kafka import all_topics, create_producer, ensure_topics
@@ -41,13 +40,6 @@ from sawt_shared.migrations import upgrade_to_head
 from sawt_shared.testing import load_stack_env, wait_until
 
 TITLE = {"ar": "نقل عمومي ليلي", "fr": "Des bus de nuit", "en": "Night buses"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def count_mail(maildir: Path) -> int:
@@ -67,6 +59,12 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
+
+
+async def with_devmail(args: argparse.Namespace, maildir: Path) -> None:
+    """The benchmark, with the development mail server running as its own process."""
+    async with running_devmail(maildir) as devmail:
+        await run(args, devmail.port, maildir)
 
 
 async def run(args: argparse.Namespace, port: int, maildir: Path) -> None:
@@ -229,25 +227,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="SMTP connections")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="sawt-bench-notifications-"))
-    maildir = workdir / "maildir"
-    port = free_port()
-    devmail = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "notifications.devmail",
-            "--port",
-            str(port),
-            "--maildir",
-            str(maildir),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
     try:
-        asyncio.run(run(args, port, maildir))
+        asyncio.run(with_devmail(args, workdir / "maildir"))
     finally:
-        devmail.terminate()
-        devmail.wait(timeout=10)
         shutil.rmtree(workdir, ignore_errors=True)
 
 

@@ -4,18 +4,9 @@ app run in-process with its consumers and workers."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import email.policy
-import mailbox
-import socket
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -33,6 +24,7 @@ from starlette.routing import Route
 
 from notifications.app import create_app
 from notifications.settings import NotificationsSettings
+from notifications.testing import DevMail, running_devmail
 from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.db import create_pool
 from sawt_shared.events import Event, EventEnvelope
@@ -45,88 +37,10 @@ from sawt_shared.testing.tokens import TokenFactory
 # --------------------------------------------------------------------------- #
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@dataclass
-class DevMail:
-    port: int
-    maildir: Path
-
-    def messages(self) -> list[EmailMessage]:
-        box = mailbox.Maildir(self.maildir, factory=None, create=False)
-        out = []
-        for key in box.iterkeys():
-            with box.get_file(key) as f:
-                out.append(email.message_from_bytes(f.read(), policy=email.policy.default))
-        return [m for m in out if isinstance(m, EmailMessage)]
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages() if address in str(m.get("To", ""))]
-
-    async def wait_for(
-        self, address: str, count: int = 1, timeout: float = 20
-    ) -> list[EmailMessage]:
-        async def arrived() -> list[EmailMessage] | None:
-            got = self.to(address)
-            return got if len(got) >= count else None
-
-        found = await wait_until(arrived, timeout=timeout, message=f"{count} mail(s) to {address}")
-        assert found is not None
-        return found
-
-
-def start_devmail(maildir: Path) -> tuple[subprocess.Popen[bytes], int]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "notifications.devmail",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--maildir",
-            str(maildir),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    return proc, port
-
-
-async def wait_for_port(port: int, proc: subprocess.Popen[bytes]) -> None:
-    async def listening() -> bool:
-        if proc.poll() is not None:
-            raise AssertionError(f"devmail exited: {proc.stdout.read() if proc.stdout else b''!r}")
-        try:
-            _, writer = await asyncio.open_connection("127.0.0.1", port)
-        except OSError:
-            return False
-        writer.close()
-        await writer.wait_closed()
-        return True
-
-    await wait_until(listening, timeout=15, message="devmail listening")
-
-
 @pytest_asyncio.fixture(scope="session")
 async def devmail(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DevMail]:
-    maildir = tmp_path_factory.mktemp("maildir")
-    proc, port = start_devmail(maildir)
-    try:
-        await wait_for_port(port, proc)
-        yield DevMail(port, maildir)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        if proc.stdout:
-            proc.stdout.close()
+    async with running_devmail(tmp_path_factory.mktemp("maildir")) as server:
+        yield server
 
 
 # --------------------------------------------------------------------------- #
