@@ -18,7 +18,8 @@ def _networks(trusted: tuple[str, ...]) -> tuple[_Network, ...]:
     return tuple(ipaddress.ip_network(t, strict=False) for t in trusted)
 
 
-def _is_trusted(address: str, networks: Sequence[_Network]) -> bool:
+@lru_cache(maxsize=1024)  # the proxies' own addresses come back with every request
+def _is_trusted(address: str, networks: tuple[_Network, ...]) -> bool:
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:

@@ -9,6 +9,7 @@ deployment with several replicas points every replica at one shared store
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -22,6 +23,12 @@ from sawt_shared.errors import TooManyRequests
 __all__ = ["RateLimiter"]
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed(limit: str) -> RateLimitItem:
+    """``limit`` parsed once: limits come from settings and are reused on every hit."""
+    return parse(limit)
+
+
 class RateLimiter:
     """Counts hits per (limit, identifiers) and refuses past the limit."""
 
@@ -30,7 +37,7 @@ class RateLimiter:
 
     @staticmethod
     def _item(limit: str | RateLimitItem) -> RateLimitItem:
-        return parse(limit) if isinstance(limit, str) else limit
+        return _parsed(limit) if isinstance(limit, str) else limit
 
     async def hit(
         self, limit: str | RateLimitItem, *identifiers: str, what: str = "requests"
