@@ -100,6 +100,7 @@ async def start_service(
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--no-proxy-headers",  # as everywhere: TRUSTED_PROXIES decides
                 env=env,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,

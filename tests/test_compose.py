@@ -128,6 +128,7 @@ def test_service_migrates_then_execs_its_app(svc: str) -> None:
     migrate = command.index(f"sawt-migrate {svc} && ")
     app = command.index(f"exec uvicorn --factory {svc}.app:create_app --host 0.0.0.0 --port 8000")
     assert migrate < app
+    assert command.endswith(" --no-proxy-headers")
 
 
 @pytest.mark.parametrize("svc", SERVICES)
@@ -340,6 +341,8 @@ def test_dockerfile_starts_the_service_factory(svc: str) -> None:
     assert argv[argv.index("--factory") + 1] == f"{svc}.app:create_app"
     assert argv[argv.index("--host") + 1] == "0.0.0.0"
     assert argv[argv.index("--port") + 1] == "8000"
+    # the client address is the service's TRUSTED_PROXIES setting, not uvicorn's
+    assert "--no-proxy-headers" in argv
 
 
 def test_dockerfiles_differ_only_in_the_service_name() -> None:

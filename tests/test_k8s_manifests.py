@@ -144,6 +144,7 @@ def test_deployment_runs_the_service_image_as_non_root(svc: str) -> None:
     assert container["command"][container["command"].index("--factory") + 1] == (
         f"{svc}.app:create_app"
     )
+    assert "--no-proxy-headers" in container["command"]  # TRUSTED_PROXIES decides
     security = container["securityContext"]
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"]["drop"] == ["ALL"]

@@ -232,6 +232,7 @@ def uvicorn(
         "warning",
         "--backlog",
         "4096",
+        "--no-proxy-headers",  # as the services run (see sawt_stack.services)
     ]
     if app_dir is not None:
         argv += ["--app-dir", str(app_dir)]

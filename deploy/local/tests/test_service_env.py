@@ -40,6 +40,7 @@ def test_service_command_line_carries_its_markers() -> None:
     assert argv[argv.index("--host") + 1] == "127.0.0.1"
     assert argv[argv.index("--port") + 1] == "8001"
     assert argv[argv.index("--env-file") + 1] == "/repo/.stack/run/identity.env"
+    assert "--no-proxy-headers" in argv  # the service's TRUSTED_PROXIES decides
 
 
 def test_notifications_send_to_the_development_mail_server() -> None:

@@ -99,6 +99,10 @@ def service_argv(python: str, name: str, port: int, env_file: str) -> list[str]:
         env_file,
         "--timeout-graceful-shutdown",
         "5",
+        # The client address behind a proxy is the service's own setting
+        # (TRUSTED_PROXIES, sawt_shared.clientip); uvicorn's copy would also cost
+        # tens of microseconds a request.
+        "--no-proxy-headers",
     ]
 
 
