@@ -21,11 +21,13 @@ from aiokafka import AIOKafkaProducer
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI, Request
 from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.routing import Route
 
 from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.db import create_pool
 from sawt_shared.errors import install_problem_handlers
 from sawt_shared.health import health_router
+from sawt_shared.hotroutes import REQUEST_ID_HEADER, HotRoutes
 from sawt_shared.inbox import EventConsumer, run_consumer
 from sawt_shared.kafka import create_producer
 from sawt_shared.logging import configure_logging, current_request_id
@@ -68,7 +70,10 @@ def create_service_app(
     consumers: ConsumersFactory | None = None,
     on_startup: Hook | None = None,
     version: str = "0.1.0",
+    hot_routes: Sequence[Route] = (),
 ) -> FastAPI:
+    """The service's app; ``hot_routes`` (made by :func:`~sawt_shared.hotroutes.hot_route`)
+    are served ahead of the middleware stack and router (see :mod:`sawt_shared.hotroutes`)."""
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
 
     @contextlib.asynccontextmanager
@@ -126,8 +131,10 @@ def create_service_app(
 
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     install_problem_handlers(app)
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)
     Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app)
+    if hot_routes:  # added last: the outermost of the app's own middleware
+        app.add_middleware(HotRoutes, routes=hot_routes, exception_handlers=app.exception_handlers)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
