@@ -12,8 +12,10 @@ from petitions.people.consumers import identity_consumer
 from petitions.public.endpoints import router as public_router
 from petitions.responses.endpoints import router as responses_router
 from petitions.settings import PetitionsSettings
+from petitions.signing.endpoints import SIGN_ROUTE
 from petitions.signing.endpoints import router as signing_router
 from sawt_shared.app import Runtime, create_service_app
+from sawt_shared.hotroutes import hot_route
 
 __all__ = ["create_app"]
 
@@ -48,5 +50,7 @@ def create_app(settings: PetitionsSettings | None = None) -> FastAPI:
         ],
         consumers=lambda runtime: [identity_consumer(runtime)],
         on_startup=on_startup,
+        # the sign route: served ahead of the middleware stack (docs/petitions.md)
+        hot_routes=[hot_route(signing_router, SIGN_ROUTE, "POST")],
     )
     return app

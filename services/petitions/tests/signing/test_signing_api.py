@@ -69,8 +69,17 @@ async def test_sign_once_then_409_and_the_event_goes_out(
 
 
 async def test_names_are_hidden_unless_the_signer_chooses(world: World, open_petition: str) -> None:
-    signer = await world.identity.citizen()
+    signer, silent = await world.identity.citizens(2)
     assert (await world.sign(open_petition, signer)).status_code == 201
+    # no body, or a JSON null, takes the defaults too
+    r = await world.client.post(
+        f"/api/v1/petitions/{open_petition}/signatures",
+        content=b"null",
+        headers={**silent.headers, "Content-Type": "application/json"},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["public"] is False
+    assert r.headers["Location"] == f"/api/v1/petitions/{open_petition}/signatures/mine"
     signers = await world.client.get(f"/api/v1/petitions/{open_petition}/signers")
     assert signers.status_code == 200
     assert signers.json()["items"] == []
@@ -132,6 +141,13 @@ async def test_refusals_answer_a_problem_and_write_nothing(
     assert_problem(await world.sign(str(uuid.uuid4()), emailed), 404, "petition-not-found")
     r = await world.client.post(
         f"/api/v1/petitions/{pid}/signatures", json={"public": "maybe"}, headers=emailed.headers
+    )
+    problem = assert_problem(r, 422, "invalid-input")
+    assert [(e["location"], e["pointer"]) for e in problem["errors"]] == [("body", "/public")]
+    r = await world.client.post(
+        f"/api/v1/petitions/{pid}/signatures",
+        content=b'{"public": tru',
+        headers={**emailed.headers, "Content-Type": "application/json"},
     )
     assert_problem(r, 422, "invalid-input")
     r = await world.client.post(
@@ -284,3 +300,20 @@ async def test_the_sign_endpoint_is_documented_with_its_problems(client: httpx.A
     sign = spec["paths"]["/api/v1/petitions/{petition_id}/signatures"]["post"]
     assert {"401", "403", "404", "409", "422", "429", "503"} <= set(sign["responses"])
     assert "application/problem+json" in sign["responses"]["409"]["content"]
+
+
+async def test_the_sign_route_keeps_its_own_metrics(world: World, open_petition: str) -> None:
+    signer = await world.identity.citizen()
+    request_id = uuid.uuid4().hex
+    r = await world.client.post(
+        f"/api/v1/petitions/{open_petition}/signatures",
+        json={},
+        headers={**signer.headers, "X-Request-ID": request_id},
+    )
+    assert r.status_code == 201, r.text
+    assert r.headers["X-Request-ID"] == request_id  # the shared middleware still runs
+    metrics = (await world.client.get("/metrics")).text
+    assert "petitions_sign_request_seconds_count" in metrics
+    assert 'petitions_sign_outcomes_total{outcome="signed"}' in metrics
+    # left out of the generic HTTP metrics, which would double its cost
+    assert '/signatures"' not in metrics.replace('/signatures/mine"', "")

@@ -17,6 +17,8 @@ from sawt_shared.db import Connection
 from sawt_shared.errors import InvalidInput
 
 __all__ = [
+    "HEADER",
+    "HEADER_DESCRIPTION",
     "IdempotencyKey",
     "begin",
     "check_header",
@@ -25,14 +27,13 @@ __all__ = [
     "store",
 ]
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        description="A key of your choosing (1-255 visible characters). A retry with the same "
-        "key answers what the first request did, and changes nothing more.",
-    ),
-]
+HEADER = "Idempotency-Key"
+HEADER_DESCRIPTION = (
+    "A key of your choosing (1-255 visible characters). A retry with the same "
+    "key answers what the first request did, and changes nothing more."
+)
+
+IdempotencyKey = Annotated[str | None, Header(alias=HEADER, description=HEADER_DESCRIPTION)]
 
 
 def check_header(key: str | None) -> str | None:

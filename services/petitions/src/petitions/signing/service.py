@@ -40,12 +40,14 @@ from sawt_shared.outbox import Outbox
 
 __all__ = [
     "SIGN_OPERATION",
+    "SIGN_SECONDS",
     "Duplicate",
     "Refused",
     "SignCommand",
     "SignOutcome",
     "SignatureBatcher",
     "Signed",
+    "signature_location",
     "withdraw_signature",
     "write_batch",
 ]
@@ -63,6 +65,11 @@ BATCH_SECONDS = Histogram(
     "petitions_sign_batch_seconds",
     "Time to write and commit one batch of signatures",
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+SIGN_SECONDS = Histogram(
+    "petitions_sign_request_seconds",
+    "Time from a sign request's arrival to its outcome: written, duplicate or refused",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5),
 )
 OUTCOMES = Counter("petitions_sign_outcomes_total", "Sign requests by outcome", ["outcome"])
 
@@ -168,7 +175,7 @@ async def write_batch(
                         digest,
                         201,
                         read.model_dump(mode="json"),
-                        _signature_location(row.petition_id),
+                        signature_location(row.petition_id),
                     ),
                 )
             )
@@ -188,7 +195,8 @@ async def write_batch(
     return [o for o in outcomes if o is not None]
 
 
-def _signature_location(petition_id: uuid.UUID) -> str:
+def signature_location(petition_id: uuid.UUID) -> str:
+    """Where a signer reads their signature of ``petition_id``."""
     return f"/api/v1/petitions/{petition_id}/signatures/mine"
 
 
