@@ -219,3 +219,26 @@ async def test_a_transaction_written_for_several_requests_keeps_each_ones_id(
             await outbox.add(conn, *events, request_ids=["r0"])
     assert [e.request_id for e in batch] == ["r0", "ambient", "r2"]
     assert single[0].request_id == "ambient"
+
+
+async def test_one_add_of_many_events_stores_them_whole_and_in_order(
+    pool: asyncpg.Pool, stack: StackEnv
+) -> None:
+    # A group commit adds hundreds of events in one statement: a key's events must
+    # keep the order given (the relay publishes by seq), each with its headers.
+    key = uuid.uuid4()
+    events = [SampleHappened(aggregate_id=key, seq=i, run="order") for i in range(300)]
+    async with pool.acquire() as conn, conn.transaction():
+        envelopes = await outbox_for(stack).add(conn, *events)
+        rows = await conn.fetch(
+            "SELECT event_id, key, shard, event_type, headers, payload FROM outbox"
+            " WHERE event_id = ANY($1::uuid[]) ORDER BY seq",
+            [e.id for e in envelopes],
+        )
+    assert [str(r["event_id"]) for r in rows] == [str(e.id) for e in envelopes]
+    assert {r["key"] for r in rows} == {str(key)}
+    assert len({r["shard"] for r in rows}) == 1
+    assert [SampleHappened.model_validate_json(bytes(r["payload"])).seq for r in rows] == list(
+        range(300)
+    )
+    assert rows[7]["headers"] == [[k, v.decode()] for k, v in envelopes[7].headers()]
