@@ -39,11 +39,12 @@ def resolve_client_ip(peer: str, forwarded_for: str | None, trusted: Sequence[st
         return peer
     hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
     for hop in reversed(hops):
-        if not _is_trusted(hop, networks):
-            try:
-                return str(ipaddress.ip_address(hop))
-            except ValueError:
-                return peer
+        try:
+            ip = ipaddress.ip_address(hop)
+        except ValueError:
+            return peer
+        if not any(ip in net for net in networks):
+            return str(ip)
     return hops[0] if hops else peer
 
 
