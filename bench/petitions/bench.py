@@ -286,6 +286,23 @@ def worker_pids(master: int) -> list[int]:
     return [int(line.split()[0]) for line in out.stdout.splitlines() if "spawn_main" in line]
 
 
+def connections_per_process(url: str, pids: list[int]) -> list[int]:
+    """How the kernel spread wrk's connections over the server's processes (``ss``).
+
+    uvicorn's workers accept from one shared socket: a worker that accepted more of
+    the (long-lived) connections answers each of them more slowly.
+    """
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    out = subprocess.run(
+        ["ss", "-tnpH", "state", "established", "sport", "=", f":{port}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout
+    owners = re.findall(r"pid=(\d+)", out)
+    return sorted((owners.count(str(pid)) for pid in pids if str(pid) in owners), reverse=True)
+
+
 def cpu_seconds(pids: list[int]) -> float:
     """User + system CPU time the processes used so far (from /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -333,10 +350,14 @@ def run_wrk(
         argv, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
     )
 
+    split: list[int] = []
+
     async def watch() -> None:
         # wrk waits for its full -d even when every thread stopped: interrupt it once
         # the database holds every signature we expect (or wrk ended by itself).
         while proc.poll() is None:
+            if not split and time.monotonic() - started > 1.0 and pids:
+                split.extend(connections_per_process(url, pids))
             n = await scalar(
                 db_url, "SELECT count(*) FROM signatures WHERE petition_id = $1", petition
             )
@@ -354,6 +375,7 @@ def run_wrk(
         raise RuntimeError(f"wrk said:\n{text}")
     result: dict[str, Any] = json.loads(match.group(1))
     result["wall_s"] = time.monotonic() - started
+    result["connections_per_worker"] = split
     if pids:
         result["server_cpu_s"] = cpu_seconds(pids) - cpu_before
         result["cpu_us_per_request"] = (
@@ -698,6 +720,11 @@ def report(r: dict[str, Any]) -> None:
         + ", ".join(
             f"{f['rate']:.0f} / {b['rate']:.0f}"
             for f, b in zip(rounds.get("full", []), rounds.get("bare", []), strict=False)
+        ),
+        "  rounds, service p99 (connections per worker): "
+        + ", ".join(
+            f"{f['p99_us'] / 1000:.0f} ms ({'/'.join(map(str, f['connections_per_worker']))})"
+            for f in rounds.get("full", [])
         ),
         "  check, every round: stored signatures == 201 answers: "
         + ("OK" if full["all_stored_equal_201"] else "MISMATCH")
