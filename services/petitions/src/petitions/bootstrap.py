@@ -1,4 +1,5 @@
-"""Wires the petitions service: the sign batcher, the folder and the closing task.
+"""Wires the petitions service: the sign batcher, the folder and the scheduler
+(closing petitions whose time is up, purging old Idempotency-Keys).
 
 :func:`start` runs in the app's lifespan (after the shared runtime is up) and
 returns :class:`Petitions`, which endpoints reach through :data:`PetitionsDep`.
@@ -16,13 +17,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from petitions.counting.service import CountFolder
+from petitions.idempotency import repository as idempotency
 from petitions.lifecycle.service import close_due_petitions
 from petitions.settings import PetitionsSettings
 from petitions.signing.service import SignatureBatcher
 from sawt_shared.app import Runtime
 from sawt_shared.outbox import Outbox
 
-__all__ = ["Petitions", "PetitionsDep", "close_due", "start"]
+__all__ = ["Petitions", "PetitionsDep", "close_due", "purge_idempotency_keys", "start"]
 
 _log = logging.getLogger("petitions")
 
@@ -52,15 +54,29 @@ async def close_due(runtime: Runtime) -> int:
             return total
 
 
-async def _close_loop(runtime: Runtime, interval: float) -> None:
+async def purge_idempotency_keys(runtime: Runtime, retention_hours: float) -> int:
+    """Forget the Idempotency-Keys older than the retention; returns how many."""
+    total = 0
+    while True:
+        async with runtime.pool.acquire() as conn:
+            purged = await idempotency.purge_older_than(conn, retention_hours, limit=1000)
+        total += purged
+        if purged < 1000:
+            return total
+
+
+async def _scheduler_loop(runtime: Runtime, settings: PetitionsSettings) -> None:
     while True:
         try:
             closed = await close_due(runtime)
             if closed:
                 _log.info("closed %d petitions whose time was up", closed)
+            purged = await purge_idempotency_keys(runtime, settings.idempotency_retention_hours)
+            if purged:
+                _log.info("purged %d idempotency keys past their retention", purged)
         except Exception:
-            _log.exception("closing petitions failed; will retry")
-        await asyncio.sleep(interval)
+            _log.exception("a scheduled task failed; will retry")
+        await asyncio.sleep(settings.close_interval)
 
 
 def tune_garbage_collector() -> None:
@@ -100,7 +116,7 @@ def start(runtime: Runtime, settings: PetitionsSettings) -> Petitions:
         runtime.tasks.append(asyncio.create_task(folder.run(), name="count-folder"))
     if settings.run_scheduler:
         runtime.tasks.append(
-            asyncio.create_task(_close_loop(runtime, settings.close_interval), name="closer")
+            asyncio.create_task(_scheduler_loop(runtime, settings), name="scheduler")
         )
     if settings.tune_gc:
         tune_garbage_collector()

@@ -62,10 +62,20 @@ class PetitionsSettings(ServiceSettings):
 
     # Scheduler ----------------------------------------------------------------------
     run_scheduler: bool = Field(
-        True, description="Run the task that closes petitions whose time is up."
+        True,
+        description="Run the task that closes petitions whose time is up and purges "
+        "old Idempotency-Keys.",
     )
     close_interval: float = Field(
-        15.0, description="Seconds between two looks for petitions to close."
+        15.0,
+        description="Seconds between two looks for petitions to close (and for "
+        "Idempotency-Keys to purge).",
+    )
+    idempotency_retention_hours: float = Field(
+        24.0,
+        gt=0,
+        description="Hours an Idempotency-Key at least answers retries; older keys are "
+        "purged by the scheduler.",
     )
 
     # Rate limits (``limits`` notation) ---------------------------------------------------

@@ -10,7 +10,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from petitions.bootstrap import Petitions
+from petitions.bootstrap import Petitions, purge_idempotency_keys
 from petitions.testing import OTHER_REGION, REGION, World, assert_problem, petition_events
 from sawt_shared.events.identity import UserDeleted
 from sawt_shared.events.petitions import PetitionSignatureWithdrawn, PetitionSigned
@@ -317,3 +317,38 @@ async def test_the_sign_route_keeps_its_own_metrics(world: World, open_petition:
     assert 'petitions_sign_outcomes_total{outcome="signed"}' in metrics
     # left out of the generic HTTP metrics, which would double its cost
     assert '/signatures"' not in metrics.replace('/signatures/mine"', "")
+
+
+async def test_idempotency_keys_are_forgotten_after_their_retention(
+    world: World, open_petition: str, service: Petitions
+) -> None:
+    old, recent = await world.identity.citizens(2)
+    for signer in (old, recent):
+        r = await world.client.post(
+            f"/api/v1/petitions/{open_petition}/signatures",
+            json={},
+            headers={**signer.headers, "Idempotency-Key": f"key-{signer.id}"},
+        )
+        assert r.status_code == 201, r.text
+    retention = service.settings.idempotency_retention_hours
+    async with world.db.acquire() as conn:
+        await conn.execute(
+            "UPDATE idempotency_keys SET created_at = now() - make_interval(secs => $2)"
+            " WHERE user_id = $1",
+            old.id,
+            retention * 3600 + 60,
+        )
+    assert await purge_idempotency_keys(service.runtime, retention) >= 1
+    async with world.db.acquire() as conn:
+        kept = await conn.fetch(
+            "SELECT user_id FROM idempotency_keys WHERE user_id = ANY($1::uuid[])",
+            [old.id, recent.id],
+        )
+    assert [r["user_id"] for r in kept] == [recent.id]
+    # the old key's retry is now a new request: the signature exists, so 409
+    retry = await world.client.post(
+        f"/api/v1/petitions/{open_petition}/signatures",
+        json={},
+        headers={**old.headers, "Idempotency-Key": f"key-{old.id}"},
+    )
+    assert_problem(retry, 409, "already-signed")

@@ -9,7 +9,7 @@ from typing import Any
 
 from sawt_shared.db import Connection
 
-__all__ = ["StoredResponse", "find", "lock", "save", "save_many"]
+__all__ = ["StoredResponse", "find", "lock", "purge_older_than", "save", "save_many"]
 
 
 @dataclass(frozen=True)
@@ -86,3 +86,15 @@ async def save_many(
         [r[2].location for r in rows],
     )
     return {(r["user_id"], r["key"]) for r in stored}
+
+
+async def purge_older_than(conn: Connection, hours: float, *, limit: int) -> int:
+    """Delete at most ``limit`` keys stored more than ``hours`` ago; returns how many."""
+    status: str = await conn.execute(
+        "DELETE FROM idempotency_keys WHERE (user_id, key) IN ("
+        " SELECT user_id, key FROM idempotency_keys"
+        " WHERE created_at < now() - make_interval(secs => $1) LIMIT $2)",
+        hours * 3600,
+        limit,
+    )
+    return int(status.split()[-1])
