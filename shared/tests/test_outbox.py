@@ -159,6 +159,39 @@ async def test_relay_dying_after_produce_republishes_and_the_effect_happens_once
         )
 
 
+async def test_the_relay_holds_no_transaction_or_row_while_kafka_answers(
+    pool: asyncpg.Pool, producer: AIOKafkaProducer, stack: StackEnv, sample_topic: str
+) -> None:
+    # A slow or absent broker must not keep a transaction open (it would hold back
+    # vacuum) nor lock outbox rows. The hook runs after Kafka's acknowledgement and
+    # before the rows are marked: the relay's state at its longest wait.
+    await drain(pool, producer)
+    async with pool.acquire() as conn, conn.transaction():
+        await outbox_for(stack).add(
+            conn, SampleHappened(aggregate_id=uuid.uuid4(), seq=1, run="locks")
+        )
+    seen: list[tuple[int, list[int]]] = []
+
+    async def look(rows: Sequence[asyncpg.Record]) -> None:
+        async with pool.acquire() as other:
+            open_transactions = await other.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            )
+            async with other.transaction():  # NOWAIT: fails at once on a locked row
+                free = await other.fetch(
+                    "SELECT seq FROM outbox WHERE seq = ANY($1::bigint[]) FOR UPDATE NOWAIT",
+                    [r["seq"] for r in rows],
+                )
+            seen.append((open_transactions, [r["seq"] for r in free]))
+
+    assert await OutboxRelay(pool, producer, after_produce=look).publish_pending() == 1
+    assert len(seen) == 1
+    open_transactions, free = seen[0]
+    assert open_transactions == 0
+    assert len(free) == 1
+
+
 async def test_two_relays_publish_each_row_once_in_order_per_key(
     pool: asyncpg.Pool, producer: AIOKafkaProducer, stack: StackEnv, sample_topic: str
 ) -> None:

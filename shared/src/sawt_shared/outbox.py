@@ -169,18 +169,19 @@ class OutboxRelay:
         return total
 
     async def _publish_shard(self, shard: int) -> int:
+        # The shard's lock is held by the session, not by a transaction: nothing stays
+        # open or locked while Kafka answers, so a slow or absent broker holds back
+        # neither vacuum nor anyone's writes. The lock dies with the connection (and
+        # the pool unlocks all on release), so a dead relay never keeps a shard.
         published = 0
         async with self._pool.acquire() as conn:
-            while True:
-                async with conn.transaction():
-                    if not await conn.fetchval(
-                        "SELECT pg_try_advisory_xact_lock($1, $2)", _LOCK_CLASS, shard
-                    ):
-                        return published  # another relay has this shard
+            if not await conn.fetchval("SELECT pg_try_advisory_lock($1, $2)", _LOCK_CLASS, shard):
+                return 0  # another relay has this shard
+            try:
+                while True:
                     rows = await conn.fetch(
                         "SELECT seq, topic, key, headers, payload FROM outbox"
-                        " WHERE published_at IS NULL AND shard = $1"
-                        " ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED",
+                        " WHERE published_at IS NULL AND shard = $1 ORDER BY seq LIMIT $2",
                         shard,
                         self._batch_size,
                     )
@@ -197,8 +198,11 @@ class OutboxRelay:
                     for r in rows:
                         PUBLISHED.labels(r["topic"]).inc()
                     published += len(rows)
-                if len(rows) < self._batch_size:
-                    return published
+                    if len(rows) < self._batch_size:
+                        return published
+            finally:
+                if not conn.is_closed():
+                    await conn.execute("SELECT pg_advisory_unlock($1, $2)", _LOCK_CLASS, shard)
 
     async def _produce(self, rows: Iterable[asyncpg.Record]) -> None:
         futures = []
