@@ -20,6 +20,7 @@ import httpx
 from aiokafka import AIOKafkaProducer
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, Depends, FastAPI, Request
+from prometheus_client import CollectorRegistry
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.routing import Route
 
@@ -132,8 +133,14 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version=version, lifespan=lifespan)
     install_problem_handlers(app)
     app.add_middleware(CorrelationIdMiddleware, header_name=REQUEST_ID_HEADER)
-    Instrumentator(excluded_handlers=["/metrics", "/healthz", "/readyz"]).instrument(app)
-    if hot_routes:  # added last: the outermost of the app's own middleware
+    # The HTTP metrics in a registry of the app's own: the instrumentator silently
+    # skips a second app of the process in the global one (tests run several).
+    http_metrics = CollectorRegistry(auto_describe=True)
+    app.state.metrics_registries = (http_metrics,)
+    Instrumentator(
+        excluded_handlers=["/metrics", "/healthz", "/readyz"], registry=http_metrics
+    ).instrument(app)
+    if hot_routes:  # the outermost of the app's own middleware
         app.add_middleware(HotRoutes, routes=hot_routes, exception_handlers=app.exception_handlers)
     app.include_router(health_router())
     for router in routers:

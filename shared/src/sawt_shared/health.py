@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE, ServiceUnavailable
 
@@ -68,7 +68,10 @@ def health_router() -> APIRouter:
         return {"status": "ready", "database": "ok", "broker": "ok"}
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
-    async def metrics() -> Response:
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    async def metrics(request: Request) -> Response:
+        # The process's metrics, then the app's own HTTP metrics (see create_service_app).
+        registries = [REGISTRY, *getattr(request.app.state, "metrics_registries", ())]
+        body = b"".join(generate_latest(registry) for registry in registries)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     return router
