@@ -25,6 +25,7 @@ from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.routing import Route
 
 from sawt_shared.auth import JWKSCache, TokenVerifier
+from sawt_shared.bodylimit import BodyLimit
 from sawt_shared.db import create_pool
 from sawt_shared.errors import install_problem_handlers
 from sawt_shared.health import health_router
@@ -140,8 +141,9 @@ def create_service_app(
     Instrumentator(
         excluded_handlers=["/metrics", "/healthz", "/readyz"], registry=http_metrics
     ).instrument(app)
-    if hot_routes:  # the outermost of the app's own middleware
+    if hot_routes:  # the outermost of the app's own middleware but the body limit
         app.add_middleware(HotRoutes, routes=hot_routes, exception_handlers=app.exception_handlers)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)

@@ -38,6 +38,7 @@ __all__ = [
     "Gone",
     "InvalidInput",
     "NotFound",
+    "PayloadTooLarge",
     "PreconditionFailed",
     "Problem",
     "ProblemDocument",
@@ -45,6 +46,7 @@ __all__ = [
     "TooManyRequests",
     "Unauthorized",
     "install_problem_handlers",
+    "problem_response",
     "problem_responses",
 ]
 
@@ -154,6 +156,12 @@ class PreconditionFailed(Problem):
     title = "Precondition failed"
 
 
+class PayloadTooLarge(Problem):
+    status = 413
+    type_slug = "payload-too-large"
+    title = "The request body is too large"
+
+
 class TooManyRequests(Problem):
     status = 429
     type_slug = "too-many-requests"
@@ -204,13 +212,18 @@ def problem_responses(*problems: type[Problem] | tuple[int, str]) -> dict[int | 
     return out
 
 
-def _render(problem: Problem, request: Request) -> JSONResponse:
+def problem_response(problem: Problem, instance: str | None = None) -> JSONResponse:
+    """``problem`` as its ``application/problem+json`` response."""
     return JSONResponse(
-        problem.to_document(instance=request.url.path),
+        problem.to_document(instance=instance),
         status_code=problem.status,
         headers=problem.headers,
         media_type=PROBLEM_MEDIA_TYPE,
     )
+
+
+def _render(problem: Problem, request: Request) -> JSONResponse:
+    return problem_response(problem, request.url.path)
 
 
 def _validation_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
@@ -235,6 +248,7 @@ _STATUS_SLUGS = {
     409: Conflict,
     410: Gone,
     412: PreconditionFailed,
+    413: PayloadTooLarge,
     503: ServiceUnavailable,
 }
 

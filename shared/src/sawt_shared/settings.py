@@ -69,6 +69,11 @@ class ServiceSettings(BaseSettings):
             "one store (`async+redis://…`)."
         ),
     )
+    max_body_bytes: int = Field(
+        1_048_576,
+        gt=0,
+        description="Largest request body accepted; a larger one is answered 413.",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Proxies (addresses or CIDR) whose X-Forwarded-For header is believed.",
