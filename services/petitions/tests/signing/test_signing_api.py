@@ -215,6 +215,14 @@ async def test_rate_limits_per_account_and_per_address(
         settings.sign_limit_per_account = "2/minute"
         settings.sign_limit_per_ip = "1000/minute"
         signer = await world.identity.citizen()
+        # bad input is refused before it is counted: it changes nothing, limits included
+        for _ in range(3):
+            bad = await world.client.post(
+                f"/api/v1/petitions/{open_petition}/signatures",
+                json={"public": "maybe"},
+                headers=signer.headers,
+            )
+            assert_problem(bad, 422, "invalid-input")
         others = [await world.sign((await world.open_petition())[0], signer) for _ in range(2)]
         assert [r.status_code for r in others] == [201, 201]
         before = await writes(world)

@@ -85,16 +85,17 @@ async def sign_petition(request: Request) -> Response:
     settings = petitions.settings
     petition_id: uuid.UUID = request.path_params["petition_id"]
     token = await sign_token(request)
+    signer = user_id(token)
+    # bad input is refused before it counts against the rate limits
+    data = read_sign_body(await request.body())
+    key = idempotency.check_header(request.headers.get(idempotency.HEADER))
     await petitions.runtime.limiter.hit(
         settings.sign_limit_per_ip,
         "sign-ip",
         client_ip(request, settings.trusted_proxies),
         what="signatures",
     )
-    signer = user_id(token)
     await _limit_account(petitions, signer)
-    data = read_sign_body(await request.body())
-    key = idempotency.check_header(request.headers.get(idempotency.HEADER))
     claim: tuple[str, str] | None = None
     if key is not None:
         digest = idempotency.request_hash(SIGN_OPERATION, str(petition_id), data.model_dump())
