@@ -7,7 +7,7 @@ from importlib import resources
 from babel.messages.extract import extract_from_dir
 
 from identity.web.endpoints import safe_next
-from identity.web.i18n import Pages, load_translations
+from identity.web.i18n import Pages, choose_language, load_translations
 
 #: Texts that are the same in the language as in English.
 IDENTICAL = {"fr": ("Sawt", "Code")}
@@ -58,3 +58,13 @@ def test_region_names_exist_in_every_page_language() -> None:
         lang_urls={"ar": "", "fr": "", "en": ""},
     )
     assert "سوس - ماسة" in html
+
+
+def test_the_page_language_follows_lang_then_ui_locales_then_the_user() -> None:
+    assert choose_language(None, None, None) == "ar"
+    assert choose_language(None, None, None, hinted="fr-FR en") == "fr"
+    assert choose_language(None, None, None, hinted="de en") == "en"  # first one we speak
+    assert choose_language(None, "fr", "fr", hinted="zgh fr") == "ar"  # Tamazight: Arabic
+    assert choose_language("en", "fr", None, hinted="ar") == "en"  # the reader's own click
+    assert choose_language(None, "en", "fr", hinted="ar-MA") == "ar"  # the client's hint
+    assert choose_language(None, "en", "fr", hinted="de") == "en"  # unknown: the user's

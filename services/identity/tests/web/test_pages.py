@@ -32,6 +32,21 @@ async def test_the_browser_language_is_followed(client: httpx.AsyncClient) -> No
     assert 'lang="fr"' in response.text
 
 
+async def test_the_clients_ui_locales_choose_the_login_pages_language(
+    client: httpx.AsyncClient,
+) -> None:
+    # An authorization request with ui_locales=fr is sent to /login with it in ``next``.
+    authorize = "/oauth2/authorize?client_id=web&response_type=code&ui_locales=fr-MA%20ar"
+    response = await client.get(
+        "/login", params={"next": authorize}, headers={"Accept-Language": "en"}
+    )
+    assert '<html lang="fr" dir="ltr">' in response.text
+    assert "Se connecter" in response.text
+    # the language switcher on that page still wins
+    switched = await client.get("/login", params={"next": authorize, "lang": "ar"})
+    assert '<html lang="ar" dir="rtl">' in switched.text
+
+
 async def test_a_form_without_its_csrf_token_is_refused(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:

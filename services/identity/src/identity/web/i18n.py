@@ -42,11 +42,18 @@ def load_translations(lang: str) -> NullTranslations:
 
 
 def choose_language(
-    requested: str | None, preferred: str | None, accept_language: str | None
+    requested: str | None,
+    preferred: str | None,
+    accept_language: str | None,
+    hinted: str | None = None,
 ) -> str:
-    """``?lang=`` first, then the user's or cookie's language, then the browser's."""
-    for candidate in (requested, preferred):
+    """``?lang=`` first, then the client's ``ui_locales`` hint (OpenID Connect: tags
+    by preference, space-separated), then the user's or cookie's language, then the
+    browser's, then Arabic."""
+    candidates = [requested, *(hinted or "").split(), preferred]
+    for candidate in candidates:
         if candidate:
+            candidate = candidate.split("-")[0].lower()
             candidate = _FALLBACK.get(candidate, candidate)
             if candidate in PAGE_LANGUAGES:
                 return candidate

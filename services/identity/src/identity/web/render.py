@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -23,7 +23,18 @@ def page_language(request: Request, preferred: str | None = None) -> str:
         request.query_params.get("lang"),
         request.cookies.get(LANG_COOKIE) or preferred,
         request.headers.get("accept-language"),
+        hinted=_ui_locales(request),
     )
+
+
+def _ui_locales(request: Request) -> str | None:
+    """The ``ui_locales`` of the authorization request: on the authorize and consent
+    pages themselves, or carried in ``next`` by the login and registration pages."""
+    hinted = request.query_params.get("ui_locales")
+    if hinted is None and (target := request.query_params.get("next")):
+        values = parse_qs(urlsplit(target).query).get("ui_locales")
+        hinted = values[0] if values else None
+    return hinted
 
 
 def page(
