@@ -65,9 +65,13 @@ async def save(
 async def save_many(
     conn: Connection, rows: Sequence[tuple[uuid.UUID, str, StoredResponse]]
 ) -> set[tuple[uuid.UUID, str]]:
-    """Store several responses; returns the (user, key) pairs actually stored."""
+    """Store several responses; returns the (user, key) pairs actually stored.
+
+    In key order, so two transactions storing the same keys queue, never deadlock.
+    """
     if not rows:
         return set()
+    rows = sorted(rows, key=lambda r: (r[0], r[1]))
     stored = await conn.fetch(
         """
         INSERT INTO idempotency_keys (user_id, key, operation, request_hash, status, body,

@@ -78,6 +78,10 @@ async def insert_signatures(
     """
     if not rows:
         return {}
+    # In key order: two batches (two processes) holding the same signers, each
+    # waiting for the other's uncommitted row, would deadlock; in one order they
+    # only queue.
+    rows = sorted(rows, key=lambda r: (r.petition_id, r.signer_id))
     inserted = await conn.fetch(
         """
         WITH new AS (
