@@ -489,7 +489,7 @@ def main() -> int:
     parser.add_argument(
         "--rounds",
         type=int,
-        default=2,
+        default=3,
         help="rounds of (service, bare) run alternately; the median is reported",
     )
     parser.add_argument("--warmup", type=int, default=3_000, help="signers warming up first")
