@@ -11,7 +11,8 @@ running as a real uvicorn process on this run's PostgreSQL and Kafka:
   page, sign out;
 - in French: a registered third-party public client asks, with PKCE, for access;
   the citizen signs in, reads the consent page and allows it, the code is
-  exchanged for tokens; then a second request is refused on the same page.
+  exchanged for tokens; a second request comes straight back (the consent is
+  remembered); one with ``prompt=consent`` shows the page again and is refused.
 """
 
 from __future__ import annotations
@@ -308,7 +309,7 @@ async def test_a_citizen_registers_confirms_and_signs_in_in_arabic_on_a_phone_wi
         await db.close()
 
 
-async def test_a_french_speaker_allows_then_refuses_a_registered_app_on_the_consent_page(
+async def test_a_french_speaker_allows_a_registered_app_once_then_refuses_when_asked_again(
     identity: RunningService,
     browser: Browser,
     app: ThirdPartyApp,
@@ -344,7 +345,7 @@ async def test_a_french_speaker_allows_then_refuses_a_registered_app_on_the_cons
         back_at_the_app = re.compile(re.escape(redirect_uri + "?"))
         page = await context.new_page()
 
-        def authorize_url(state: str, challenge: str) -> str:
+        def authorize_url(state: str, challenge: str, **extra: str) -> str:
             return f"{identity.url}/oauth2/authorize?" + urlencode(
                 {
                     "response_type": "code",
@@ -354,6 +355,7 @@ async def test_a_french_speaker_allows_then_refuses_a_registered_app_on_the_cons
                     "state": state,
                     "code_challenge": challenge,
                     "code_challenge_method": "S256",
+                    **extra,
                 }
             )
 
@@ -407,17 +409,26 @@ async def test_a_french_speaker_allows_then_refuses_a_registered_app_on_the_cons
         assert set(tokens.json()["scope"].split()) == {"openid", "profile", "petitions:sign"}
         assert tokens.json()["id_token"]
 
-        # Asked again while signed in: straight to the consent page; this time, refused.
+        # Asked again while signed in: the consent is remembered, straight back with a code.
+        again_state = secrets.token_urlsafe(16)
+        await page.goto(authorize_url(again_state, pkce()[1]))
+        await expect(page).to_have_url(back_at_the_app)
+        assert len(app.returned) == 2
+        again = parse_qs(urlsplit(app.returned[1]).query)
+        assert again["state"] == [again_state]
+        assert again["code"]
+
+        # The app asks for consent explicitly (prompt=consent): the page; this time, refused.
         refused_state = secrets.token_urlsafe(16)
-        await page.goto(authorize_url(refused_state, pkce()[1]))
+        await page.goto(authorize_url(refused_state, pkce()[1], prompt="consent"))
         await _speaks(page, "fr", "ltr")
         await expect(page.get_by_role("heading", level=1)).to_have_text(
             "Appli Tadamun demande à agir en votre nom"
         )
         await page.get_by_role("button", name="Refuser").click()
         await expect(page).to_have_url(back_at_the_app)
-        assert len(app.returned) == 2
-        refused = parse_qs(urlsplit(app.returned[1]).query)
+        assert len(app.returned) == 3
+        refused = parse_qs(urlsplit(app.returned[2]).query)
         assert refused["error"] == ["access_denied"]
         assert refused["state"] == [refused_state]
         assert "code" not in refused

@@ -201,6 +201,8 @@ async def _user_token(
             identity.endpoint("/oauth2/authorize"),
             code_verifier=verifier,
             nonce="n-" + secrets.token_hex(4),
+            # a third-party app's consent is remembered; ask for the page every time here
+            **({} if client_id == "sawt-web" else {"prompt": "consent"}),
         )
         back = await _browser_login_and_consent(
             browser, url, email, password, consent=client_id != "sawt-web"
@@ -225,7 +227,10 @@ async def test_authorization_code_flow_with_authlibs_client(identity: Identity) 
     ):
         verifier = secrets.token_urlsafe(48)
         url, state = oauth.create_authorization_url(
-            identity.endpoint("/oauth2/authorize"), code_verifier=verifier, nonce="abc123"
+            identity.endpoint("/oauth2/authorize"),
+            code_verifier=verifier,
+            nonce="abc123",
+            prompt="consent",  # shown even if an earlier test's consent is remembered
         )
         back = await _browser_login_and_consent(
             browser, url, "sara@demo.sawt.ma", DEMO_PASSWORD, consent=True

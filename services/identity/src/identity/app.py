@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from identity.accounts.endpoints import router as accounts_router
 from identity.bootstrap import build_identity
 from identity.clients.endpoints import router as clients_router
+from identity.consents.endpoints import router as consents_router
 from identity.eid.endpoints import router as eid_router
 from identity.keys.service import SigningKeys
 from identity.oauth.endpoints import router as oauth_router
@@ -62,6 +63,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             organizations_router,
             clients_router,
             oauth_router,
+            consents_router,
             eid_router,
             pages_router,
         ],

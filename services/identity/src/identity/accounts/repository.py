@@ -333,6 +333,8 @@ class AccountRepository:
             "authorizations": "SELECT client_id, grant_type, scope, created_at,"
             " access_expires_at, refresh_expires_at, revoked_at FROM oauth_tokens"
             " WHERE user_id = $1 ORDER BY created_at",
+            "consents": "SELECT client_id, scopes, granted_at FROM consents"
+            " WHERE user_id = $1 ORDER BY granted_at",
             "invitations_sent": "SELECT organization_id, email_normalized AS email, role,"
             " created_at, accepted_at FROM invitations WHERE invited_by = $1",
             "audit": "SELECT at, action, object_type, object_id, details FROM audit_log"

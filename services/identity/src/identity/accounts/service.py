@@ -452,6 +452,7 @@ class AccountService:
             user.id,
             now,
         )
+        await self.conn.execute("DELETE FROM consents WHERE user_id = $1", user.id)
         await self.repo.anonymise(user.id, now)
         await self.conn.execute(
             "INSERT INTO audit_log (actor_id, action, object_type, object_id)"

@@ -15,6 +15,7 @@ from joserfc.jwk import KeySet
 from identity.accounts.auth import session_of
 from identity.accounts.repository import AccountRepository
 from identity.bootstrap import Identity, IdentityDep
+from identity.consents.repository import ConsentRepository
 from identity.keys.service import SigningKeys
 from identity.oauth.bridge import StarletteOAuth2Request, oauth2_request
 from identity.oauth.models import Subject
@@ -105,24 +106,42 @@ async def _authorize(
             return response
         return _error_page(request, identity, error, lang)
     client = grant.request.client
+    scopes = permitted_scopes((grant.request.scope or "").split(), subject.standing)
+    consents = ConsentRepository(conn)
     if decision is None and not client.first_party:
-        scopes = permitted_scopes((grant.request.scope or "").split(), subject.standing)
-        return page(
-            request,
-            identity,
-            "consent.html",
-            lang=lang,
-            client_name=client.name,
-            user_name=subject.user.display_name,
-            scopes=scopes,
-            params=list(oreq.payload.datalist.items()),
-            form_targets=[_origin(grant.redirect_uri or "")],
-        )
+        asked = "consent" in str(oreq.payload.data.get("prompt") or "").split()
+        allowed = await consents.allowed(subject.user.id, client.client_id)
+        if asked or allowed is None or not set(scopes) <= allowed:
+            return _consent_page(request, identity, oreq, grant, subject, scopes, lang)
+    if decision == "approve" and not client.first_party:
+        await consents.grant(subject.user.id, client.client_id, scopes)
     grant_user = subject if decision in (None, "approve") else None
     result: Response = await server.run(
         server.create_authorization_response, oreq, grant_user, grant
     )
     return result
+
+
+def _consent_page(
+    request: Request,
+    identity: Identity,
+    oreq: StarletteOAuth2Request,
+    grant: Any,
+    subject: Subject,
+    scopes: list[str],
+    lang: str,
+) -> Response:
+    return page(
+        request,
+        identity,
+        "consent.html",
+        lang=lang,
+        client_name=grant.request.client.name,
+        user_name=subject.user.display_name,
+        scopes=scopes,
+        params=list(oreq.payload.datalist.items()),
+        form_targets=[_origin(grant.redirect_uri or "")],
+    )
 
 
 @router.get(

@@ -1,0 +1,1 @@
+"""Consents to third-party clients: remembered, listed and withdrawn by their user."""
