@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
-from identity.testing import Factory
+from identity.testing import Factory, UserFixture
 from identity.testing.oauth import (
     REDIRECT_URI,
     authorize,
@@ -37,15 +39,24 @@ async def ask(
     )
 
 
-async def test_an_allowed_app_is_not_asked_again_for_what_it_was_allowed(
-    client: httpx.AsyncClient, factory: Factory
-) -> None:
+async def allowed_app(
+    client: httpx.AsyncClient, factory: Factory, scope: str
+) -> tuple[UserFixture, dict[str, Any], str, str]:
+    """A user signed in who allowed a new third-party app ``scope`` on the consent page:
+    (the user, the app, the code, its PKCE verifier)."""
     user = await factory.user()
     app = await register_client(client, factory)
     await login(client, user)
-    _, challenge = pkce()
+    verifier, challenge = pkce()
+    code = code_of(await authorize(client, app["client_id"], scope, challenge=challenge))
+    return user, app, code, verifier
+
+
+async def test_an_allowed_app_is_not_asked_again_for_what_it_was_allowed(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     # the first time: the consent page, allowed
-    code_of(await authorize(client, app["client_id"], "openid petitions:sign", challenge=challenge))
+    _, app, _, _ = await allowed_app(client, factory, "openid petitions:sign")
     # the same or fewer scopes: straight back with a code
     again = await ask(client, app["client_id"], "openid")
     assert code_of(again)
@@ -64,11 +75,7 @@ async def test_an_allowed_app_is_not_asked_again_for_what_it_was_allowed(
 async def test_a_withdrawn_consent_is_asked_again_and_ends_the_apps_tokens(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    user = await factory.user()
-    app = await register_client(client, factory)
-    await login(client, user)
-    verifier, challenge = pkce()
-    code = code_of(await authorize(client, app["client_id"], "openid", challenge=challenge))
+    user, app, code, verifier = await allowed_app(client, factory, "openid")
     tokens = (
         await client.post(
             "/oauth2/token",
@@ -114,11 +121,7 @@ async def test_a_withdrawn_consent_is_asked_again_and_ends_the_apps_tokens(
 async def test_consents_are_in_the_export_and_go_with_the_account(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
-    user = await factory.user()
-    app = await register_client(client, factory)
-    await login(client, user)
-    _, challenge = pkce()
-    code_of(await authorize(client, app["client_id"], "openid profile", challenge=challenge))
+    user, app, _, _ = await allowed_app(client, factory, "openid profile")
     me = await factory.bearer(user, "account")
     exported = (await client.get("/api/v1/me/export", headers=me)).json()
     assert [(c["client_id"], c["scopes"]) for c in exported["consents"]] == [
