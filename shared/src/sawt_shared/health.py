@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-from sawt_shared.errors import PROBLEM_MEDIA_TYPE, ServiceUnavailable
+from sawt_shared.errors import PROBLEM_MEDIA_TYPE, NotFound, ServiceUnavailable, problem_responses
 
 __all__ = ["health_router"]
 
@@ -67,8 +67,19 @@ def health_router() -> APIRouter:
             )
         return {"status": "ready", "database": "ok", "broker": "ok"}
 
-    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @router.get(
+        "/metrics",
+        summary="Prometheus metrics (not through a proxy)",
+        description="For the scraper that asks the process directly; a request that "
+        "came through a proxy (it carries X-Forwarded-For or Forwarded) is a 404.",
+        response_class=Response,
+        responses=problem_responses(NotFound),
+    )
     async def metrics(request: Request) -> Response:
+        # The ingress publishes each service's every path; its own metrics are not
+        # for the Internet, so anything that went through a proxy does not see them.
+        if "x-forwarded-for" in request.headers or "forwarded" in request.headers:
+            raise NotFound("Metrics are served only to a scraper that asks the process itself.")
         # The process's metrics, then the app's own HTTP metrics (see create_service_app).
         registries = [REGISTRY, *getattr(request.app.state, "metrics_registries", ())]
         body = b"".join(generate_latest(registry) for registry in registries)
