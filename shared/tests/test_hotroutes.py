@@ -125,14 +125,3 @@ def test_a_hot_route_takes_only_the_request() -> None:
         hot_route(router, HOT, "GET")  # the GET of the same path solves its parameter
     with pytest.raises(ValueError, match="no route PUT"):
         hot_route(router, HOT, "PUT")
-
-
-@pytest.mark.asyncio
-async def test_metrics_are_not_served_through_a_proxy(client: httpx.AsyncClient) -> None:
-    # The scraper asks the process itself; the ingress (which adds X-Forwarded-For)
-    # publishes every path of a service, and the metrics are not for the Internet.
-    assert (await client.get("/metrics")).status_code == 200
-    for header in ({"X-Forwarded-For": "203.0.113.9"}, {"Forwarded": "for=203.0.113.9"}):
-        r = await client.get("/metrics", headers=header)
-        assert r.status_code == 404
-        assert r.headers["content-type"] == "application/problem+json"
