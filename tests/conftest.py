@@ -14,7 +14,7 @@ import httpx
 import pytest_asyncio
 
 from sawt_shared.testing import StackEnv, free_port, wait_until
-from sawt_stack.services import service_env
+from sawt_stack.services import service_argv, service_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -91,16 +91,7 @@ async def start_service(
         log = logs / f"{name}-{port}.log"
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                f"{name}.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-proxy-headers",  # as everywhere: TRUSTED_PROXIES decides
+                *service_argv(sys.executable, name, port),
                 env=env,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,

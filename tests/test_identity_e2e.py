@@ -36,6 +36,7 @@ from sawt_shared.auth import JWKSCache, TokenVerifier
 from sawt_shared.errors import PROBLEM_MEDIA_TYPE, Unauthorized
 from sawt_shared.events.identity import IdentityEvent
 from sawt_shared.testing import StackEnv, consume_until, free_port, wait_until
+from sawt_stack.services import service_argv
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.asyncio
@@ -97,15 +98,7 @@ async def identity(
     log = logs / f"identity-e2e-{port}.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "identity.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
+            *service_argv(sys.executable, "identity", port),
             env=env,
             cwd=REPO,
             stdout=out,

@@ -41,6 +41,10 @@ def test_service_command_line_carries_its_markers() -> None:
     assert argv[argv.index("--port") + 1] == "8001"
     assert argv[argv.index("--env-file") + 1] == "/repo/.stack/run/identity.env"
     assert "--no-proxy-headers" in argv  # the service's TRUSTED_PROXIES decides
+    # the end-to-end tests start services the same way, without the stack's env file
+    assert service_argv("/venv/bin/python", "identity", 8001) == [
+        a for a in argv if a not in ("--env-file", "/repo/.stack/run/identity.env")
+    ]
 
 
 def test_notifications_send_to_the_development_mail_server() -> None:

@@ -83,8 +83,9 @@ def render_env_file(env: Mapping[str, str]) -> str:
     return "".join(f"{key}={value}\n" for key, value in sorted(env.items()))
 
 
-def service_argv(python: str, name: str, port: int, env_file: str) -> list[str]:
-    """How a service is started; ``--env-file`` also marks the process as the stack's."""
+def service_argv(python: str, name: str, port: int, env_file: str | None = None) -> list[str]:
+    """How a service is started, by the stack and by the end-to-end tests; the stack's
+    ``--env-file`` also marks the process as its own."""
     return [
         python,
         "-m",
@@ -95,8 +96,7 @@ def service_argv(python: str, name: str, port: int, env_file: str) -> list[str]:
         HOST,
         "--port",
         str(port),
-        "--env-file",
-        env_file,
+        *(["--env-file", env_file] if env_file is not None else []),
         "--timeout-graceful-shutdown",
         "5",
         # The client address behind a proxy is the service's own setting
