@@ -12,7 +12,7 @@ from petitions.responses.rules import ReachedThreshold
 from sawt_shared.db import Connection
 from sawt_shared.i18n import LocalizedText
 
-__all__ = ["insert_response", "overdue_thresholds", "reached_of", "satisfy"]
+__all__ = ["insert_response", "overdue_thresholds", "reached_of", "reached_threshold", "satisfy"]
 
 
 async def insert_response(
@@ -51,17 +51,19 @@ async def reached_of(conn: Connection, petition_id: uuid.UUID) -> list[ReachedTh
         " FROM petition_thresholds WHERE petition_id = $1 FOR UPDATE",
         petition_id,
     )
-    return [
-        ReachedThreshold(
-            r["petition_id"],
-            r["threshold"],
-            r["triggers"],
-            r["reached_at"],
-            r["response_due_at"],
-            r["satisfied_at"],
-        )
-        for r in rows
-    ]
+    return [reached_threshold(r) for r in rows]
+
+
+def reached_threshold(row: asyncpg.Record) -> ReachedThreshold:
+    """The obligation a ``petition_thresholds`` row records."""
+    return ReachedThreshold(
+        row["petition_id"],
+        row["threshold"],
+        row["triggers"],
+        row["reached_at"],
+        row["response_due_at"],
+        row["satisfied_at"],
+    )
 
 
 async def satisfy(

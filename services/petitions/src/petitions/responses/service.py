@@ -12,7 +12,7 @@ from petitions.lifecycle.service import load_for_update
 from petitions.people import repository as people
 from petitions.problems import problem_for
 from petitions.responses import repository
-from petitions.responses.rules import ReachedThreshold, overdue, satisfied_by
+from petitions.responses.rules import overdue, satisfied_by
 from petitions.responses.schemas import AwaitingResponse, AwaitingResponseList, ResponseCreate
 from sawt_shared.db import Connection
 from sawt_shared.outbox import Outbox
@@ -76,17 +76,7 @@ async def awaiting_response(conn: Connection, *, limit: int = 500) -> AwaitingRe
     now = datetime.now(UTC)
     items = []
     for r in await repository.overdue_thresholds(conn, now, limit):
-        late = overdue(
-            ReachedThreshold(
-                r["petition_id"],
-                r["threshold"],
-                r["triggers"],
-                r["reached_at"],
-                r["response_due_at"],
-                r["satisfied_at"],
-            ),
-            now,
-        )
+        late = overdue(repository.reached_threshold(r), now)
         if late is None:
             continue
         threshold = ChannelRules.from_json(r["rules"]).threshold(r["threshold"])
