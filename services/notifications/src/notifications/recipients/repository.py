@@ -75,22 +75,8 @@ async def update_profile(
     language: str,
 ) -> None:
     """A profile change; its email is always a verified one."""
-    await conn.execute(
-        """
-        INSERT INTO recipients (user_id, email, display_name, language, email_verified)
-        VALUES ($1, $2, $3, $4, true)
-        ON CONFLICT (user_id) DO UPDATE SET
-            email = EXCLUDED.email,
-            display_name = EXCLUDED.display_name,
-            language = EXCLUDED.language,
-            email_verified = true,
-            updated_at = now()
-        WHERE recipients.deleted_at IS NULL
-        """,
-        user_id,
-        email,
-        display_name,
-        language,
+    await upsert_registered(
+        conn, user_id, email=email, display_name=display_name, language=language, verified=True
     )
 
 
