@@ -126,7 +126,7 @@ class Kafka:
         if libs.exists():
             shutil.rmtree(libs)  # the pom changed, or an earlier copy was interrupted
         libs.mkdir(parents=True)
-        result = subprocess.run(
+        _tool(
             [
                 mvn,
                 "-q",
@@ -137,15 +137,8 @@ class Kafka:
                 f"-DoutputDirectory={libs}",
                 "-DincludeScope=runtime",
             ],
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
+            "Maven could not fetch the Kafka jars",
         )
-        if result.returncode != 0:
-            raise KafkaError(
-                f"Maven could not fetch the Kafka jars:\n{result.stdout}{result.stderr}"
-            )
         (libs / RESOLVED_MARKER).write_text(self._pom_digest() + "\n")
         return True
 
@@ -163,7 +156,7 @@ class Kafka:
         return (self.paths.kafka_data / "meta.properties").is_file()
 
     def _storage_tool(self, *args: str) -> str:
-        result = subprocess.run(
+        return _tool(
             [
                 self.java(),
                 f"-Dlog4j2.configurationFile={self.log4j2}",
@@ -172,16 +165,8 @@ class Kafka:
                 "kafka.tools.StorageTool",
                 *args,
             ],
-            capture_output=True,
-            text=True,
-            check=False,
-            stdin=subprocess.DEVNULL,
+            f"kafka-storage {' '.join(args)} failed",
         )
-        if result.returncode != 0:
-            raise KafkaError(
-                f"kafka-storage {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
-            )
-        return result.stdout
 
     def format_storage(self) -> bool:
         """Format the KRaft storage with a new cluster id unless done; whether it ran."""
@@ -281,3 +266,13 @@ class Kafka:
             stop_pid(pid, timeout=timeout)
         self.pid_file.unlink(missing_ok=True)
         return pid is not None
+
+
+def _tool(argv: list[str], failure: str) -> str:
+    """Run a command line tool to its end; its output, or :class:`KafkaError` with it."""
+    result = subprocess.run(
+        argv, capture_output=True, text=True, check=False, stdin=subprocess.DEVNULL
+    )
+    if result.returncode != 0:
+        raise KafkaError(f"{failure}:\n{result.stdout}{result.stderr}")
+    return result.stdout
