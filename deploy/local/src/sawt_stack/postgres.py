@@ -197,6 +197,18 @@ class Postgres:
 
     # -- lifecycle ---------------------------------------------------------------
 
+    def _on_data(
+        self, program: str, *args: str, start_new_session: bool = False
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a PostgreSQL program on the cluster's data folder, as the server user."""
+        return subprocess.run(
+            self._as_server_user([str(self.bindir() / program), "--pgdata", str(self.data), *args]),
+            capture_output=True,
+            text=True,
+            check=False,
+            start_new_session=start_new_session,
+        )
+
     def init(self) -> None:
         """``initdb`` the cluster with a generated superuser password (once)."""
         if self.initialised():
@@ -214,24 +226,15 @@ class Postgres:
         pwfile.chmod(0o600)
         self._chown_to_server_user(pwfile)
         try:
-            result = subprocess.run(
-                self._as_server_user(
-                    [
-                        str(self.bindir() / "initdb"),
-                        "--pgdata",
-                        str(self.data),
-                        "--username",
-                        SERVER_USER,
-                        f"--pwfile={pwfile}",
-                        "--auth-host=scram-sha-256",
-                        "--auth-local=scram-sha-256",
-                        "--encoding=UTF8",
-                        "--locale=C.UTF-8",
-                    ]
-                ),
-                capture_output=True,
-                text=True,
-                check=False,
+            result = self._on_data(
+                "initdb",
+                "--username",
+                SERVER_USER,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -268,23 +271,14 @@ class Postgres:
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.log.touch()
         self._chown_to_server_user(self.log)
-        result = subprocess.run(
-            self._as_server_user(
-                [
-                    str(self.bindir() / "pg_ctl"),
-                    "start",
-                    "--pgdata",
-                    str(self.data),
-                    "--log",
-                    str(self.log),
-                    "--wait",
-                    "--timeout=60",
-                    "--silent",
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            check=False,
+        result = self._on_data(
+            "pg_ctl",
+            "start",
+            "--log",
+            str(self.log),
+            "--wait",
+            "--timeout=60",
+            "--silent",
             start_new_session=True,
         )
         if result.returncode != 0:
@@ -298,22 +292,8 @@ class Postgres:
         """``pg_ctl stop -m fast``; whether the cluster was running."""
         if self.running_pid() is None:
             return False
-        result = subprocess.run(
-            self._as_server_user(
-                [
-                    str(self.bindir() / "pg_ctl"),
-                    "stop",
-                    "--pgdata",
-                    str(self.data),
-                    "--mode=fast",
-                    "--wait",
-                    "--timeout=60",
-                    "--silent",
-                ]
-            ),
-            capture_output=True,
-            text=True,
-            check=False,
+        result = self._on_data(
+            "pg_ctl", "stop", "--mode=fast", "--wait", "--timeout=60", "--silent"
         )
         if result.returncode != 0 and self.running_pid() is not None:
             raise PostgresError(f"PostgreSQL did not stop:\n{result.stdout}{result.stderr}")
